@@ -1,0 +1,11 @@
+import { initAllCompares } from "./compare.js";
+
+initAllCompares();
+document.querySelectorAll("form[data-confirm]").forEach((form) => {
+  form.addEventListener("submit", (event) => {
+    if (!confirm(form.dataset.confirm)) event.preventDefault();
+  });
+});
+document.querySelectorAll(".share-url").forEach((input) => {
+  input.addEventListener("focus", () => input.select());
+});

@@ -1,0 +1,122 @@
+"""Shared fixtures: checkpoints written in the official layouts, a real Celery worker, real Daphne."""
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import redis
+import torch
+from django.conf import settings
+
+from inference import registry
+from webapp import processes
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clean_redis():
+    # REDIS_URL may be a shared server: start from an empty database.
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+@pytest.fixture(scope="session")
+def installed_models():
+    """Both colourisers installed from checkpoints this test run writes (random weights, fixed seed)."""
+    registry.models_dir().mkdir(parents=True, exist_ok=True)
+    for seed, name in enumerate(["eccv16", "siggraph17"]):
+        spec = registry.get_spec(name)
+        if not spec.installed:
+            torch.manual_seed(seed)
+            torch.save(registry.build_net(spec).state_dict(), spec.path)
+    return registry.REGISTRY
+
+
+def _database_url() -> str:
+    """The URL of the test database that pytest-django created, for the child processes."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def child_env() -> dict:
+    env = os.environ.copy()
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "webapp.settings",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+class Worker:
+    """A real `celery worker` process, as `manage.py studio` starts it."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.process = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        log = open(self.log_dir / f"worker-{self.starts}.log", "wb")
+        self.process = processes.start(processes.worker_command(name=f"test{self.starts}"), env=child_env(),
+                                       stdout=log, stderr=subprocess.STDOUT)
+        self._wait_ready(log.name)
+
+    def _wait_ready(self, log_path: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{Path(log_path).read_text()[-3000:]}")
+            if b"ready." in Path(log_path).read_bytes():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"worker not ready after {timeout} s:\n{Path(log_path).read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        processes.kill(self.process)
+
+    def stop(self) -> None:
+        processes.stop(self.process)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, installed_models, tmp_path_factory):
+    worker = Worker(tmp_path_factory.mktemp("worker-logs"))
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def daphne_server(django_db_setup, celery_worker, tmp_path_factory):
+    """Daphne serving the studio on a free port, sharing the test database and Redis."""
+    port = _free_port()
+    log = open(tmp_path_factory.mktemp("daphne-logs") / "daphne.log", "wb")
+    process = processes.start(processes.daphne_command(port=port), env=child_env(), stdout=log,
+                              stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(Path(log.name).read_text()[-3000:])
+            time.sleep(0.2)
+    yield url
+    processes.stop(process)

@@ -1,0 +1,85 @@
+"""Three people for every permission edge: the owner, another member, and a stranger."""
+import io
+import time
+
+import numpy as np
+import pytest
+from django.contrib.auth import get_user_model
+from PIL import Image
+
+
+@pytest.fixture
+def owner(db):
+    return get_user_model().objects.create_user("owner", password="pw-owner-123")
+
+
+@pytest.fixture
+def member(db):
+    return get_user_model().objects.create_user("member", password="pw-member-123")
+
+
+@pytest.fixture
+def stranger(db):
+    return get_user_model().objects.create_user("stranger", password="pw-stranger-123")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def stranger_client(client_factory, stranger):
+    c = client_factory()
+    c.force_login(stranger)
+    return c
+
+
+@pytest.fixture
+def client_factory():
+    from django.test import Client
+
+    return Client
+
+
+def grey_photo(width: int = 96, height: int = 64, fmt: str = "PNG", seed: int = 0) -> bytes:
+    """A procedural grey photo: soft gradients and blobs, encoded in `fmt`."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    img = 120 + 60 * np.sin(x / 9.0) * np.cos(y / 7.0) + rng.normal(0, 8, (height, width))
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "L").save(buf, fmt)
+    return buf.getvalue()
+
+
+def upload(name: str, data: bytes, content_type: str = "image/png"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.1):
+    """Poll until predicate() is truthy; returns its value or fails with the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def make_item(owner, name: str = "photo.png", seed: int = 0):
+    """A finished, kept result made through the real domain methods (no worker: on_commit
+    never fires inside the `db` fixture's transaction, so nothing is queued)."""
+    from webapp.gallery.models import Item
+    from webapp.studio.models import Job
+
+    image = Image.open(io.BytesIO(grey_photo(seed=seed)))
+    job = Job.submit(owner=owner, visitor="", tool="colorize", model_name="eccv16", params={},
+                     image=image, original_name=name)
+    assert job.mark_running()
+    job.store_result(image.convert("RGB"))
+    assert job.mark_done({"run_s": 0.1, "queued_s": 0.0})
+    return Item.keep(job)

@@ -1,0 +1,107 @@
+"""Gallery items, albums and share links."""
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from webapp.studio.models import Job
+
+
+class Item(models.Model):
+    """A kept result: one finished job of a signed-in user, with its inputs and settings."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gallery_items")
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="gallery_item")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.job.tool} result {self.id}"
+
+    @classmethod
+    def keep(cls, job: Job) -> "Item":
+        item, _ = cls.objects.get_or_create(job=job, defaults={"owner_id": job.owner_id})
+        return item
+
+    def remove(self) -> None:
+        """Delete the item with its job and stored files; its share links die with it."""
+        with transaction.atomic():
+            self.job.delete()
+
+    def share(self) -> "ShareLink":
+        return ShareLink.objects.create(owner=self.owner, item=self)
+
+
+class Album(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="albums")
+    name = models.CharField(max_length=100)
+    items = models.ManyToManyField(Item, related_name="albums", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_album_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def share(self) -> "ShareLink":
+        return ShareLink.objects.create(owner=self.owner, album=self)
+
+
+def new_token() -> str:
+    # 32 random bytes: 256 bits, far beyond guessing or enumeration.
+    return secrets.token_urlsafe(32)
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def active(self) -> "ShareLinkQuerySet":
+        return self.filter(revoked_at=None)
+
+
+class ShareLink(models.Model):
+    """A read-only link to one item or one album, valid until revoked."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links")
+    album = models.ForeignKey(Album, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(item__isnull=False, album__isnull=True) | Q(item__isnull=True, album__isnull=False)),
+                name="share_link_targets_item_or_album",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"share link to {'item' if self.item_id else 'album'}"
+
+    @property
+    def path(self) -> str:
+        return f"/s/{self.token}/"
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+    def shared_items(self):
+        """The items this link opens: its item, or the album's items."""
+        if self.item_id:
+            return Item.objects.filter(pk=self.item_id).select_related("job")
+        return self.album.items.select_related("job").order_by("-created_at")

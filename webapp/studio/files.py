@@ -1,0 +1,38 @@
+"""Streaming stored images to the browser, optionally converted for download."""
+import io
+from pathlib import PurePath
+
+from django.http import FileResponse, Http404, HttpResponse
+from PIL import Image
+
+from inference.images import encode_image
+
+CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+
+
+def image_response(field, *, fmt: str | None = None, download_name: str | None = None) -> HttpResponse:
+    """Serve a stored image as it is, or re-encoded as PNG/JPEG (no metadata either way)."""
+    if not field or not field.name:
+        raise Http404("Not available yet.")
+    stored_ext = PurePath(field.name).suffix.lstrip(".").lower()
+    target = fmt or stored_ext
+    if target not in CONTENT_TYPES:
+        raise Http404("Unknown format.")
+    if target == stored_ext:
+        response = FileResponse(field.open("rb"), content_type=CONTENT_TYPES[target])
+    else:
+        with field.open("rb") as f:
+            image = Image.open(io.BytesIO(f.read()))
+            image.load()
+        response = HttpResponse(encode_image(image, target.upper(), quality=95), content_type=CONTENT_TYPES[target])
+    if download_name:
+        ext = "jpg" if target == "jpeg" else target
+        response["Content-Disposition"] = f'attachment; filename="{download_name}.{ext}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def download_stem(original_name: str, tool: str) -> str:
+    stem = PurePath(original_name or "image").stem
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in stem)[:60] or "image"
+    return f"{safe}-{tool}"

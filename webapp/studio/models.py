@@ -1,0 +1,225 @@
+"""Jobs: one run of one tool on one uploaded image, from queued to done."""
+import io
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from PIL import Image
+
+from inference.images import encode_image, thumbnail
+
+
+def _random_name(folder: str, ext: str) -> str:
+    # Random names: nothing about the user or the upload leaks through a path.
+    token = secrets.token_hex(16)
+    return f"{folder}/{token[:2]}/{token}.{ext}"
+
+
+class JobCancelled(Exception):
+    """Raised inside a running job when its owner cancelled it."""
+
+
+class JobQuerySet(models.QuerySet):
+    def for_visitor(self, user, visitor: str | None) -> "JobQuerySet":
+        """Jobs the person behind this request may see: their own, or this browser's."""
+        if user.is_authenticated:
+            return self.filter(owner=user)
+        if visitor:
+            return self.filter(owner=None, visitor=visitor)
+        return self.none()
+
+
+class Job(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    # Anonymous visitors are known by a random token kept in their session.
+    visitor = models.CharField(max_length=64, blank=True, db_index=True)
+    tool = models.CharField(max_length=20)
+    model_name = models.CharField(max_length=64)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    message = models.TextField(blank=True)
+    notice = models.CharField(max_length=200, blank=True)
+    progress = models.FloatField(default=0.0)
+    stage = models.CharField(max_length=40, blank=True)
+    original = models.FileField(max_length=200)
+    original_name = models.CharField(max_length=255, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    result = models.FileField(max_length=200, blank=True)
+    thumbnail = models.FileField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    timings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.tool} job {self.id} ({self.status})"
+
+    # Creation
+
+    @classmethod
+    def submit(cls, *, owner, visitor: str, tool: str, model_name: str, params: dict,
+               image: Image.Image, original_name: str = "", notice: str = "") -> "Job":
+        """Store the original and the row in one transaction, then queue the job."""
+        with transaction.atomic():
+            job = cls(
+                owner=owner if owner is not None and owner.is_authenticated else None,
+                visitor="" if owner is not None and owner.is_authenticated else visitor,
+                tool=tool, model_name=model_name, params=params,
+                original_name=original_name[:255], notice=notice,
+                width=image.width, height=image.height,
+            )
+            # PNG keeps every pixel of the upload and carries no metadata.
+            job.original.save(_random_name("originals", "png"), ContentFile(encode_image(image, "PNG")), save=False)
+            job.save()
+            job.enqueue()
+        return job
+
+    def enqueue(self) -> None:
+        from .tasks import run_job
+
+        # on_commit: the worker must see the row and the stored original.
+        transaction.on_commit(lambda: run_job.apply_async(args=[str(self.id)], queue="batch"))
+
+    def rerun(self, *, owner, visitor: str = "") -> "Job":
+        """A new job on the same original with the same tool, model and settings."""
+        with self.original.open("rb") as f:
+            image = Image.open(io.BytesIO(f.read()))
+            image.load()
+        return Job.submit(owner=owner, visitor=visitor, tool=self.tool, model_name=self.model_name,
+                          params=self.params, image=image, original_name=self.original_name,
+                          notice=self.notice)
+
+    # State changes, each one guarded so a redelivered or cancelled job stays consistent
+
+    def mark_running(self) -> bool:
+        """Claim the job for this worker; False if it was cancelled or already finished."""
+        now = timezone.now()
+        claimed = Job.objects.filter(pk=self.pk, status__in=self.ACTIVE).update(
+            status=self.Status.RUNNING, attempts=F("attempts") + 1, started_at=now,
+            progress=0.0, stage="starting", message="",
+        )
+        self.refresh_from_db()
+        return bool(claimed)
+
+    def report_progress(self, fraction: float, stage: str) -> None:
+        """Record progress; raises JobCancelled once the owner has cancelled."""
+        updated = Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
+            progress=max(0.0, min(1.0, fraction)), stage=stage[:40]
+        )
+        if not updated:
+            raise JobCancelled(str(self.pk))
+        self.progress, self.stage = fraction, stage
+
+    def store_result(self, image: Image.Image) -> None:
+        self.result.save(_random_name("results", "png"), ContentFile(encode_image(image, "PNG")), save=False)
+        thumb = thumbnail(image)
+        self.thumbnail.save(_random_name("thumbnails", "webp"), ContentFile(encode_image(thumb, "WEBP", quality=85)),
+                            save=False)
+
+    def mark_done(self, timings: dict) -> bool:
+        updated = Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
+            status=self.Status.DONE, progress=1.0, stage="done", result=self.result.name,
+            thumbnail=self.thumbnail.name, timings=timings, finished_at=timezone.now(),
+        )
+        if not updated:
+            # Cancelled while the last step ran: the result is not wanted.
+            self._delete_outputs()
+        self.refresh_from_db()
+        return bool(updated)
+
+    def mark_failed(self, message: str) -> None:
+        Job.objects.filter(pk=self.pk, status__in=self.ACTIVE).update(
+            status=self.Status.FAILED, message=message[:2000], finished_at=timezone.now()
+        )
+        self.refresh_from_db()
+
+    def cancel(self) -> bool:
+        """Cancel this job if it is still queued or running; the worker notices at its next step."""
+        updated = Job.objects.filter(pk=self.pk, status__in=self.ACTIVE).update(
+            status=self.Status.CANCELLED, finished_at=timezone.now(), stage="cancelled"
+        )
+        self.refresh_from_db()
+        return bool(updated)
+
+    # Reading
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def group_name(self) -> str:
+        return owner_group(self.owner_id, self.visitor)
+
+    def as_event(self) -> dict:
+        """What the page needs to draw this job's card; sent over the WebSocket and the JSON API."""
+        base = f"/jobs/{self.id}"
+        return {
+            "id": str(self.id),
+            "tool": self.tool,
+            "model": self.model_name,
+            "status": self.status,
+            "progress": round(self.progress, 3),
+            "stage": self.stage,
+            "message": self.message,
+            "notice": self.notice,
+            "name": self.original_name,
+            "width": self.width,
+            "height": self.height,
+            "params": self.params,
+            "attempts": self.attempts,
+            "timings": self.timings,
+            "created_at": self.created_at.isoformat(),
+            "original_url": f"{base}/original/",
+            "result_url": f"{base}/result/" if self.status == self.Status.DONE else None,
+            "thumbnail_url": f"{base}/thumbnail/" if self.status == self.Status.DONE else None,
+            "cancel_url": f"{base}/cancel/",
+            "item_url": self._item_url(),
+        }
+
+    def _item_url(self) -> str | None:
+        item = getattr(self, "gallery_item", None) if self.owner_id else None
+        return f"/gallery/items/{item.pk}/" if item else None
+
+    # Files
+
+    def _delete_outputs(self) -> None:
+        for field in (self.result, self.thumbnail):
+            if field.name:
+                field.storage.delete(field.name)
+
+    def delete(self, *args, **kwargs):
+        names = [f.name for f in (self.original, self.result, self.thumbnail) if f.name]
+        storage = self.original.storage
+        result = super().delete(*args, **kwargs)
+        # Files go only after the row, so a failed delete never leaves a row without its files.
+        transaction.on_commit(lambda: [storage.delete(n) for n in names])
+        return result
+
+
+def owner_group(user_id: int | None, visitor: str) -> str:
+    """The channel-layer group whose sockets receive this owner's job events."""
+    return f"user.{user_id}" if user_id else f"visitor.{visitor}"

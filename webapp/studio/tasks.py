@@ -1,0 +1,58 @@
+"""Celery tasks: thin adapters from a Job row to an `inference` pipeline."""
+import logging
+import time
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from inference.errors import InferenceError
+
+from .events import publish
+from .models import Job, JobCancelled
+from .tools import TOOLS, open_original
+
+log = logging.getLogger(__name__)
+
+# Progress events at most this often, so a fast pipeline doesn't flood the socket.
+PROGRESS_INTERVAL_S = 0.25
+
+
+@shared_task(name="studio.run_job", acks_late=True, reject_on_worker_lost=True)
+def run_job(job_id: str) -> None:
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or not job.mark_running():
+        return  # deleted, cancelled or finished: a redelivered message has nothing to do
+    publish(job)
+    started = time.perf_counter()
+    last_event = [0.0]
+
+    def progress(fraction: float, stage: str) -> None:
+        job.report_progress(fraction, stage)
+        now = time.perf_counter()
+        if now - last_event[0] >= PROGRESS_INTERVAL_S:
+            last_event[0] = now
+            publish(job)
+
+    try:
+        image = open_original(job)
+        result = TOOLS[job.tool].render(job, image, progress)
+        job.store_result(result)
+        timings = {
+            "queued_s": round((job.started_at - job.created_at).total_seconds(), 3),
+            "run_s": round(time.perf_counter() - started, 3),
+            "attempts": job.attempts,
+        }
+        if job.mark_done(timings) and job.owner_id:
+            from webapp.gallery.models import Item
+
+            Item.keep(job)
+    except JobCancelled:
+        job.refresh_from_db()
+    except SoftTimeLimitExceeded:
+        job.mark_failed("The job took longer than the time limit and was stopped.")
+    except InferenceError as exc:
+        job.mark_failed(str(exc))
+    except Exception as exc:
+        log.exception("job %s failed", job_id)
+        job.mark_failed(f"Unexpected error while rendering: {type(exc).__name__}: {exc}")
+    publish(job)

@@ -1,0 +1,119 @@
+import json
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from inference.errors import ImageRejected, InferenceError
+from inference.images import load_image, to_grey
+from inference.pipelines.colorize import parse_hints
+from inference.registry import REGISTRY
+
+from .access import job_view, visible_jobs
+from .files import download_stem, image_response
+from .models import Job
+from .tools import TOOLS
+from .visitors import visitor_token
+
+GREY_NOTICE = "This photo was in colour; it was converted to grey before colorizing."
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "studio/home.html", {"tools": TOOLS.values()})
+
+
+@require_GET
+def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
+    tool = TOOLS.get(tool_name) or _not_found()
+    visitor_token(request, create=not request.user.is_authenticated)  # the socket needs it
+    jobs = visible_jobs(request).filter(tool=tool.name).select_related("gallery_item")[:30]
+    default = tool.default_model()
+    return render(request, f"studio/{tool.name}.html", {
+        "tool": tool,
+        "models": tool.models(),
+        "default_model": default.name if default else "",
+        # A reload rebuilds the page from the database, never from missed events.
+        "jobs_json": [job.as_event() for job in jobs],
+        "max_upload_mb": settings.MAX_UPLOAD_MB,
+        "max_megapixels": settings.MAX_UPLOAD_MEGAPIXELS,
+        "max_files": settings.MAX_UPLOAD_FILES,
+    })
+
+
+@require_POST
+def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
+    tool = TOOLS.get(tool_name) or _not_found()
+    files = request.FILES.getlist("images")
+    if not files:
+        return _errors("Choose at least one image.")
+    if len(files) > settings.MAX_UPLOAD_FILES:
+        return _errors(f"At most {settings.MAX_UPLOAD_FILES} images at a time.")
+    try:
+        spec = tool.check_model(request.POST.get("model") or "")
+        hints = parse_hints(json.loads(request.POST.get("hints") or "[]"))
+    except json.JSONDecodeError:
+        return _errors("The colour hints are not valid JSON.")
+    except InferenceError as exc:
+        return _errors(str(exc))
+    params = {"hints": [h.as_dict() for h in hints]} if hints else {}
+    visitor = visitor_token(request, create=not request.user.is_authenticated) or ""
+
+    jobs, errors = [], []
+    for upload in files:
+        try:
+            loaded = load_image(upload, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024,
+                                max_pixels=int(settings.MAX_UPLOAD_MEGAPIXELS * 1_000_000))
+        except ImageRejected as exc:
+            errors.append({"file": upload.name, "message": str(exc)})
+            continue
+        image, notice = loaded.image, ""
+        if loaded.was_colour:
+            image, notice = to_grey(image), GREY_NOTICE
+        job = Job.submit(owner=request.user, visitor=visitor, tool=tool.name, model_name=spec.name,
+                         params=params, image=image, original_name=upload.name, notice=notice)
+        jobs.append(job.as_event())
+    return JsonResponse({"jobs": jobs, "errors": errors}, status=201 if jobs else 400)
+
+
+@require_GET
+@job_view
+def job_detail(request: HttpRequest, job: Job) -> JsonResponse:
+    return JsonResponse({"job": job.as_event()})
+
+
+@require_POST
+@job_view
+def job_cancel(request: HttpRequest, job: Job) -> JsonResponse:
+    from .events import publish
+
+    if not job.cancel():
+        return JsonResponse({"job": job.as_event(), "error": "Only a queued or running job can be cancelled."},
+                            status=409)
+    publish(job)
+    return JsonResponse({"job": job.as_event()})
+
+
+@require_GET
+@job_view
+def job_file(request: HttpRequest, job: Job, kind: str) -> HttpResponse:
+    field = {"original": job.original, "result": job.result, "thumbnail": job.thumbnail}.get(kind)
+    if field is None:
+        raise Http404("No such file.")
+    fmt = request.GET.get("format")
+    download = download_stem(job.original_name, job.tool) if request.GET.get("download") else None
+    return image_response(field, fmt=fmt, download_name=download)
+
+
+@require_GET
+def models_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "studio/models.html", {"specs": REGISTRY.values()})
+
+
+def _errors(message: str) -> JsonResponse:
+    return JsonResponse({"jobs": [], "errors": [{"file": "", "message": message}]}, status=400)
+
+
+def _not_found():
+    raise Http404("No such tool.")
