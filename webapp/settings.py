@@ -163,9 +163,14 @@ CHANNEL_LAYERS = {
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A job whose worker died is handed out again after this many seconds.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=2)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # A job whose worker died is handed out again after this many seconds.
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # kombu sweeps for such messages every interval × throttle seconds (100 s by
+    # default); sweep often enough that the timeout above is what counts.
+    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 2)),
+    "unacked_restore_throttle": 1,
     "socket_timeout": 30,
 }
 CELERY_TASK_IGNORE_RESULT = True

@@ -43,7 +43,7 @@ def alive(pid: int) -> bool:
 
 def test_one_command_starts_everything_and_ctrl_c_stops_it(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_URL", "ATELIER_MODELS_DIR")}
     env.update(ATELIER_DATA_DIR=str(tmp_path), PYTHONUNBUFFERED="1")
     process = subprocess.Popen([sys.executable, "manage.py", "studio", "--no-fetch", "--port", str(port)],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -1,10 +1,12 @@
-"""Faults: a worker killed mid-job, cancelling queued and running jobs.
+"""Faults: a worker killed mid-job, cancelling queued and running jobs, a broken model.
 
-The model file is swapped for a named pipe, so the worker blocks while
-loading it: the job is provably mid-run when the test acts, with no timing luck.
+A job's stored original is swapped for a named pipe before a worker starts, so
+the worker blocks while reading it: the job is provably mid-run when the test
+acts, with no timing luck involved.
 """
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -14,33 +16,6 @@ from webapp.studio.models import Job
 from .conftest import grey_photo, upload, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def blocking_model(celery_worker):
-    """Replace eccv16's weights with a FIFO; `release()` feeds the real bytes to whoever reads."""
-    spec = registry.get_spec("eccv16")
-    real = spec.path.with_suffix(".real")
-    os.replace(spec.path, real)
-    os.mkfifo(spec.path)
-    writers = []
-
-    def release():
-        def write():
-            with open(spec.path, "wb") as fifo:  # blocks until the worker opens it
-                fifo.write(real.read_bytes())
-        thread = threading.Thread(target=write, daemon=True)
-        thread.start()
-        writers.append(thread)
-
-    # A fresh worker: the running one may hold the model in memory already.
-    celery_worker.stop()
-    celery_worker.start()
-    yield release
-    for thread in writers:
-        thread.join(30)
-    os.remove(spec.path)
-    os.replace(real, spec.path)
 
 
 def submit(client) -> Job:
@@ -53,26 +28,57 @@ def status_of(job: Job) -> str:
     return job.status
 
 
-def test_job_whose_worker_dies_is_redelivered_and_finished(owner_client, celery_worker, blocking_model):
-    job = submit(owner_client)
+@pytest.fixture
+def submit_blocked(celery_worker):
+    """Submit a job whose original the worker cannot read until `release()` is called."""
+    threads = []
+
+    def submit_blocked_job(client):
+        celery_worker.stop()
+        job = submit(client)
+        path = Path(job.original.path)
+        data = path.read_bytes()
+        path.unlink()
+        os.mkfifo(path)
+        celery_worker.start()
+
+        def release():
+            def write():
+                with open(path, "wb") as fifo:  # blocks until the worker opens it for reading
+                    fifo.write(data)
+                path.unlink()
+                path.write_bytes(data)
+            thread = threading.Thread(target=write, daemon=True)
+            thread.start()
+            threads.append(thread)
+
+        return job, release
+
+    yield submit_blocked_job
+    for thread in threads:
+        thread.join(30)
+
+
+def test_job_whose_worker_dies_is_redelivered_and_finished(owner_client, celery_worker, submit_blocked):
+    job, release = submit_blocked(owner_client)
     wait_for(lambda: status_of(job) == Job.Status.RUNNING)
     celery_worker.kill()  # SIGKILL to the whole worker, mid-job
     assert status_of(job) == Job.Status.RUNNING
 
     celery_worker.start()
     wait_for(lambda: (job.refresh_from_db() or job.attempts >= 2), timeout=90)
-    blocking_model()
+    release()
     wait_for(lambda: status_of(job) in (Job.Status.DONE, Job.Status.FAILED), timeout=90)
     assert job.status == Job.Status.DONE, job.message
     assert job.result.name and job.original.name
 
 
-def test_cancelling_a_running_job_stops_it_and_keeps_no_result(owner_client, blocking_model):
-    job = submit(owner_client)
+def test_cancelling_a_running_job_stops_it_and_keeps_no_result(owner_client, submit_blocked):
+    job, release = submit_blocked(owner_client)
     wait_for(lambda: status_of(job) == Job.Status.RUNNING)
     response = owner_client.post(f"/jobs/{job.id}/cancel/")
     assert response.status_code == 200 and response.json()["job"]["status"] == "cancelled"
-    blocking_model()
+    release()
     # The next job runs after the cancelled one: once it is done, the cancelled one has been through the worker.
     follower = submit(owner_client)
     wait_for(lambda: status_of(follower) == Job.Status.DONE, timeout=90)
@@ -80,13 +86,13 @@ def test_cancelling_a_running_job_stops_it_and_keeps_no_result(owner_client, blo
     assert not job.result.name and not hasattr(job, "gallery_item")
 
 
-def test_cancelling_a_queued_job_means_it_never_runs(owner_client, celery_worker, blocking_model):
-    blocker = submit(owner_client)
+def test_cancelling_a_queued_job_means_it_never_runs(owner_client, submit_blocked):
+    blocker, release = submit_blocked(owner_client)
     wait_for(lambda: status_of(blocker) == Job.Status.RUNNING)
     queued = submit(owner_client)
     assert status_of(queued) == Job.Status.QUEUED
     assert owner_client.post(f"/jobs/{queued.id}/cancel/").status_code == 200
-    blocking_model()
+    release()
     wait_for(lambda: status_of(blocker) == Job.Status.DONE, timeout=90)
     follower = submit(owner_client)
     wait_for(lambda: status_of(follower) == Job.Status.DONE, timeout=90)
