@@ -70,3 +70,24 @@ def test_one_command_starts_everything_and_ctrl_c_stops_it(tmp_path):
     time.sleep(0.5)
     assert not [pid for pid in started if alive(pid)]
     assert (tmp_path / "db.sqlite3").exists()
+
+
+def test_without_network_the_studio_says_what_is_missing_and_how_to_install_it(monkeypatch, tmp_path, capsys):
+    import dataclasses
+    import io
+
+    from inference import registry
+    from webapp.studio.management.commands.studio import Command
+
+    monkeypatch.setenv("ATELIER_MODELS_DIR", str(tmp_path))
+    for name in ("eccv16", "siggraph17"):
+        unreachable = dataclasses.replace(registry.get_spec(name), url="http://127.0.0.1:9/weights.pth")
+        monkeypatch.setitem(registry.REGISTRY, name, unreachable)
+    err = io.StringIO()
+    command = Command(stdout=io.StringIO(), stderr=err)
+    command.fetch_default_models()
+    command.report_missing_models()
+    text = err.getvalue()
+    assert "Could not fetch eccv16" in text and "Could not fetch siggraph17" in text
+    assert "python manage.py models fetch eccv16" in text and "python manage.py models fetch siggraph17" in text
+    assert not list(tmp_path.iterdir())

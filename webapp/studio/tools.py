@@ -5,9 +5,8 @@ from typing import Callable
 
 from PIL import Image
 
-from inference.engine import load_net
 from inference.errors import InferenceError
-from inference.pipelines.colorize import colorize, parse_hints
+from inference.pipelines.hints import parse_hints
 from inference.registry import ModelSpec, get_spec, specs_for_task
 
 Progress = Callable[[float, str], None]
@@ -44,6 +43,10 @@ class Tool:
 
 
 def _render_colorize(job, image: Image.Image, progress: Progress) -> Image.Image:
+    # torch loads here, in the worker child, never in the web process or before the fork.
+    from inference.engine import load_net
+    from inference.pipelines.colorize import colorize
+
     spec = get_spec(job.model_name)
     net = load_net(spec)
     hints = parse_hints(job.params.get("hints", []))

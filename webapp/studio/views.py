@@ -6,8 +6,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from inference.errors import ImageRejected, InferenceError
-from inference.images import load_image, to_grey
-from inference.pipelines.colorize import parse_hints
+from inference.images import black_and_white, load_image
+from inference.pipelines.hints import parse_hints
 from inference.registry import REGISTRY
 
 from .access import job_view, visible_jobs
@@ -68,11 +68,9 @@ def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
         except ImageRejected as exc:
             errors.append({"file": upload.name, "message": str(exc)})
             continue
-        image, notice = loaded.image, ""
-        if loaded.was_colour:
-            image, notice = to_grey(image), GREY_NOTICE
         job = Job.submit(owner=request.user, visitor=visitor, tool=tool.name, model_name=spec.name,
-                         params=params, image=image, original_name=upload.name, notice=notice)
+                         params=params, image=black_and_white(loaded), original_name=upload.name,
+                         notice=GREY_NOTICE if loaded.was_colour else "")
         jobs.append(job.as_event())
     return JsonResponse({"jobs": jobs, "errors": errors}, status=201 if jobs else 400)
 

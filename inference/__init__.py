@@ -1,0 +1,1 @@
+"""Atelier's neural image translation core: nets, checkpoints, pipelines and CLI, without Django."""

@@ -1,0 +1,253 @@
+"""``python -m inference colorize``: colourise photos and folders of photos in batch.
+
+Uses exactly the functions the web studio uses (``load_image`` for
+validation, ``colorize`` for the work), so a file that fails here fails the
+same way on the site.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InferenceError, ModelNotInstalled
+from ..registry import REGISTRY, specs_for_task
+
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"}
+_OUTPUT_EXTENSIONS = {"png": ".png", "jpeg": ".jpg"}
+_MAX_BYTES = 1 << 30  # 1 GiB: the CLI trusts its user more than the site does
+
+EXAMPLES = """\
+examples:
+  python -m inference colorize old_photo.jpg --out coloured/
+  python -m inference colorize scans/ --out coloured/ --format jpeg --quality 90
+  python -m inference colorize portrait.png --out coloured/ --model siggraph17 --hints hints.json
+  python -m inference colorize scans/ --out coloured/ --model eccv16 --weights my_finetune.pth
+
+hints file (siggraph17 only): a JSON list of points relative to each image,
+x and y from 0 to 1, for example
+  [{"x": 0.42, "y": 0.30, "color": "#c0392b"}, {"x": 0.5, "y": 0.9, "color": "#2e7d32"}]
+"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the ``colorize`` subcommand."""
+    models = [spec.name for spec in specs_for_task("colorize")]
+    parser = subparsers.add_parser(
+        "colorize",
+        help="colourise black-and-white photos (Zhang et al. ECCV16 / SIGGRAPH17)",
+        description=textwrap.fill(
+            "Colourise photos. Each INPUT is an image file or a folder; folders are searched "
+            "recursively for images (" + ", ".join(sorted(IMAGE_EXTENSIONS)) + ") and their "
+            "structure is mirrored under --out. Existing outputs are skipped unless --overwrite "
+            "is given. A file that fails is reported and the run goes on; the exit code is 1 if "
+            "any file failed, 2 for usage errors.",
+            width=78,
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path, help="image files or folders to colourise")
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write results into (created if needed)")
+    parser.add_argument(
+        "--model",
+        choices=models,
+        default=models[0],
+        help=f"which colouriser to use (default: {models[0]}); with --weights it names the architecture of that file",
+    )
+    parser.add_argument(
+        "--weights",
+        type=Path,
+        metavar="FILE",
+        help="use this weights file (.pth or .safetensors) instead of the installed model; --model must name its architecture",
+    )
+    parser.add_argument("--format", choices=sorted(_OUTPUT_EXTENSIONS), default="png", help="output file format (default: png)")
+    parser.add_argument("--quality", type=int, default=92, metavar="N", help="JPEG quality from 1 to 100 (default: 92)")
+    parser.add_argument(
+        "--hints",
+        type=Path,
+        metavar="FILE.json",
+        help="colour hints for siggraph17 as a JSON list of {x, y, color} (see below); applied to every input",
+    )
+    parser.add_argument(
+        "--device",
+        metavar="cpu|cuda",
+        help="where to run the network (default: $ATELIER_DEVICE, else cuda when available, else cpu)",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist instead of skipping them")
+    parser.add_argument(
+        "--max-megapixels",
+        type=float,
+        default=64.0,
+        metavar="N",
+        help="refuse images larger than N megapixels (default: 64)",
+    )
+    parser.set_defaults(run=run, tool_parser=parser)
+    return parser
+
+
+@dataclass
+class _Job:
+    source: Path
+    target: Path
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _collect_jobs(inputs: list[Path], out: Path, extension: str) -> tuple[list[_Job], list[tuple[Path, str]]]:
+    """Map inputs to output paths; returns (jobs, [(source, error)]) for clashes."""
+    jobs: list[_Job] = []
+    problems: list[tuple[Path, str]] = []
+    claimed: dict[Path, Path] = {}
+
+    def add(source: Path, target: Path) -> None:
+        key = target.resolve()
+        if key in claimed:
+            problems.append((source, f"its output {target} would overwrite the output of {claimed[key]}"))
+            return
+        claimed[key] = source
+        jobs.append(_Job(source, target))
+
+    for item in inputs:
+        if item.is_dir():
+            for source in sorted(p for p in item.rglob("*") if p.is_file()):
+                # Never pick up our own results when --out lies inside an input folder.
+                if source.suffix.lower() not in IMAGE_EXTENSIONS or _is_within(source, out):
+                    continue
+                relative = source.relative_to(item)
+                add(source, out / relative.parent / (relative.stem + extension))
+        else:
+            add(item, out / (item.stem + extension))
+    return jobs, problems
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    # A crash mid-write must not leave a file that a later run would skip.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Colourise every input; return 0, or 1 if any file failed or the model is missing."""
+    parser: argparse.ArgumentParser = args.tool_parser
+    if not 1 <= args.quality <= 100:
+        parser.error("--quality must be between 1 and 100")
+    if not args.max_megapixels > 0:
+        parser.error("--max-megapixels must be a positive number")
+    for item in args.inputs:
+        if not item.exists():
+            parser.error(f"input {item} does not exist")
+    if args.weights is not None and not args.weights.is_file():
+        parser.error(f"weights file {args.weights} does not exist")
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out {args.out} exists and is not a folder")
+
+    from ..pipelines.hints import parse_hints
+
+    hints = []
+    if args.hints is not None:
+        try:
+            hints = parse_hints(json.loads(args.hints.read_text(encoding="utf-8")))
+        except OSError as exc:
+            parser.error(f"cannot read hints file {args.hints}: {exc.strerror or exc}")
+        except json.JSONDecodeError as exc:
+            parser.error(f"hints file {args.hints} is not valid JSON: {exc}")
+        except InferenceError as exc:
+            parser.error(f"hints file {args.hints}: {exc}")
+
+    jobs, failures = _collect_jobs(args.inputs, args.out, _OUTPUT_EXTENSIONS[args.format])
+    for source, message in failures:
+        _error(f"{source}: {message}")
+    if not jobs and not failures:
+        _error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
+        return 1
+    todo = [job for job in jobs if args.overwrite or not job.target.exists()]
+    skipped = len(jobs) - len(todo)
+
+    spec = REGISTRY[args.model]
+    if todo and args.weights is None and not spec.installed:
+        # Answer before the seconds it takes to import torch.
+        _error(str(ModelNotInstalled(spec)))
+        return 1
+
+    done = 0
+    if todo:
+        done, failed = _colourise_all(args, todo, hints)
+        if failed is None:
+            return 1
+        failures += failed
+
+    summary = f"{done} colourised"
+    if skipped:
+        summary += f", {skipped} skipped (output exists; use --overwrite to redo)"
+    if failures:
+        summary += f", {len(failures)} failed"
+    print(summary + f". Results in {args.out}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _colourise_all(args: argparse.Namespace, jobs: list[_Job], hints: list) -> tuple[int, list | None]:
+    """Load the model once and process ``jobs``; (done, failures), failures None if the model failed."""
+    # torch and the nets are imported here, not at module import, so that
+    # `--help` and usage errors answer instantly.
+    from tqdm import tqdm
+
+    from ..engine import load_net, pick_device
+    from ..images import black_and_white, encode_image, load_image
+    from ..pipelines.colorize import colorize
+
+    spec = REGISTRY[args.model]
+    try:
+        device = pick_device(args.device)
+        net = load_net(spec, weights=args.weights, device=device)
+    except InferenceError as exc:
+        _error(str(exc))
+        return 0, None
+    if hints and not hasattr(net, "model_class"):
+        print(f"warning: {spec.name} cannot use colour hints; they are ignored (use --model siggraph17)", file=sys.stderr)
+
+    failures: list[tuple[Path, str]] = []
+    done = 0
+    max_pixels = int(args.max_megapixels * 1_000_000)
+    with tqdm(jobs, unit="image", desc="colorize", file=sys.stderr, dynamic_ncols=True) as bar:
+        for job in bar:
+            bar.set_postfix_str(job.source.name, refresh=False)
+            try:
+                loaded = load_image(job.source, max_bytes=_MAX_BYTES, max_pixels=max_pixels)
+                if loaded.was_colour:
+                    bar.write(f"note: {job.source} is in colour; it is converted to grey first", file=sys.stderr)
+                result = colorize(black_and_white(loaded), net, hints=hints, input_size=spec.input_size)
+                _write_atomically(job.target, encode_image(result, args.format.upper(), quality=args.quality))
+                done += 1
+            except (InferenceError, OSError) as exc:
+                message = str(exc) if isinstance(exc, InferenceError) else (exc.strerror or str(exc))
+                failures.append((job.source, message))
+                bar.write(f"error: {job.source}: {message}", file=sys.stderr)
+            except Exception as exc:  # one odd file must not end a long batch
+                failures.append((job.source, repr(exc)))
+                bar.write(f"error: {job.source}: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+    return done, failures
+

@@ -1,0 +1,1 @@
+"""Network definitions, one module per family, with the official module layouts."""

@@ -1,0 +1,173 @@
+"""Colorize: a black-and-white (or any) photo in, a colour photo of the same size out.
+
+The network only sees a small square (256 x 256 for the released models)
+and only predicts chroma (ab). The photo's own lightness is kept at full
+resolution and the predicted ab is upsampled to it, so detail and tones of
+the original survive exactly; this is the official post-processing, plus a
+gamut mapping that keeps L where the official code clips RGB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import Tensor, nn
+
+from ..color import lab_to_rgb_in_gamut, rgb_to_lab, rgb_to_lightness
+from ..errors import InferenceError
+from ..images import to_rgb_or_l
+from .hints import Hint, parse_hints
+
+__all__ = ["Hint", "parse_hints", "colorize"]
+
+Progress = Callable[[float, str], None]
+
+# Side of the square patch each hint paints at network resolution; 3x3 is
+# what the interactive demo of the SIGGRAPH17 paper uses by default.
+_HINT_PATCH = 3
+
+
+def _lightness(picture: Image.Image, device: torch.device) -> Tensor:
+    """Lab L of an "RGB" or "L" picture.
+
+    Returns:
+        (1, 1, H, W) float32 in [0, 100] on ``device``.
+    """
+    pixels = torch.from_numpy(np.asarray(picture).copy()).to(device)
+    if picture.mode == "L":
+        # Grey levels have 256 possible L values: a lookup table is exact
+        # and avoids converting three float planes of a 12-megapixel photo.
+        levels = torch.arange(256, dtype=torch.float32, device=device) / 255.0
+        table = rgb_to_lightness(levels.view(1, 1, 1, 256).expand(1, 3, 1, 256).contiguous()).view(256)
+        return table[pixels.long()].view(1, 1, *pixels.shape)
+    rgb = pixels.permute(2, 0, 1).unsqueeze(0).float().div_(255.0)
+    return rgb_to_lightness(rgb)
+
+
+def _hint_planes(hints: Sequence[Hint], size: int, device: torch.device) -> tuple[Tensor, Tensor]:
+    """Rasterise hints at network resolution.
+
+    Returns:
+        ab_hint (1, 2, size, size) in Lab units and mask (1, 1, size, size)
+        in {0, 1}; each hint fills a 3x3 patch (clipped at the borders).
+    """
+    ab_hint = torch.zeros((1, 2, size, size), device=device)
+    mask = torch.zeros((1, 1, size, size), device=device)
+    if not hints:
+        return ab_hint, mask
+    colours = torch.tensor([h.rgb for h in hints], dtype=torch.float32, device=device) / 255.0
+    ab_values = rgb_to_lab(colours.T.reshape(1, 3, 1, len(hints)))[0, 1:, 0, :]  # (2, n_hints)
+    half = _HINT_PATCH // 2
+    for i, hint in enumerate(hints):
+        # Relative coordinates of the original map straight onto the square,
+        # since the whole photo is resized (not cropped) to the network input.
+        col = min(int(hint.x * size), size - 1)
+        row = min(int(hint.y * size), size - 1)
+        rows = slice(max(0, row - half), min(size, row + half + 1))
+        cols = slice(max(0, col - half), min(size, col + half + 1))
+        ab_hint[0, :, rows, cols] = ab_values[:, i].view(2, 1, 1)
+        mask[0, :, rows, cols] = 1.0
+    return ab_hint, mask
+
+
+def _takes_hints(net: nn.Module) -> bool:
+    return hasattr(net, "model_class")
+
+
+def colorize(
+    image: Image.Image,
+    net: nn.Module,
+    *,
+    hints: Sequence[Hint] = (),
+    input_size: int = 256,
+    progress: Progress | None = None,
+) -> Image.Image:
+    """Colourise a photo with a Zhang et al. colouriser, keeping its full-resolution lightness.
+
+    Steps, as the official demo: resize the picture to ``input_size`` squared
+    with bicubic resampling, take Lab L, predict ab (N=1), upsample ab
+    bilinearly to the original size, join it with the original's own L and
+    convert to sRGB, lowering chroma where it falls out of gamut so L is
+    preserved exactly (see :func:`inference.color.lab_to_rgb_in_gamut`).
+
+    Hints are used by nets that accept them (SIGGRAPH17, recognised by its
+    ``model_class`` head); ECCV16 silently ignores them, as it has no input
+    for them.
+
+    Args:
+        image: any Pillow mode and size; colour input is re-coloured from its L.
+        net: an eval-mode colouriser; runs on the device its parameters are on.
+        hints: colour hints with coordinates relative to ``image``.
+        input_size: side of the network input, a multiple of 8.
+        progress: called as ``progress(fraction_done, stage)`` after each stage
+            ("preprocess" 0.1, "forward" 0.5, "upsample" 0.8, "done" 1.0);
+            it may raise to cancel, and the exception propagates unchanged.
+
+    Returns:
+        An "RGB" image of the same size as ``image``.
+
+    Raises:
+        InferenceError: the GPU ran out of memory.
+    """
+    if input_size <= 0 or input_size % 8:
+        raise ValueError(f"input_size must be a positive multiple of 8, got {input_size}")
+    report = progress or (lambda fraction, stage: None)
+
+    try:
+        array = _colourise_pixels(to_rgb_or_l(image), net, hints, input_size, report)
+        out_of_memory = False
+    except torch.cuda.OutOfMemoryError:
+        out_of_memory = True
+    if out_of_memory:
+        # Outside the except block: the traceback, and with it the frame
+        # holding the big tensors, is gone, so the cache can really shrink.
+        torch.cuda.empty_cache()
+        raise InferenceError(
+            "The GPU ran out of memory while colourising this photo. "
+            "Try again in a moment, or with a smaller image."
+        )
+
+    result = Image.fromarray(array)
+    report(1.0, "done")
+    return result
+
+
+def _colourise_pixels(
+    picture: Image.Image, net: nn.Module, hints: Sequence[Hint], input_size: int, report: Progress
+) -> np.ndarray:
+    """The tensor part of :func:`colorize`.
+
+    Args:
+        picture: mode "RGB" or "L", H x W.
+
+    Returns:
+        (H, W, 3) uint8 sRGB.
+    """
+    parameter = next(net.parameters())
+    device, dtype = parameter.device, parameter.dtype
+    width, height = picture.size
+    with torch.inference_mode():
+        full_l = _lightness(picture, device)  # (1, 1, H, W)
+        small = picture.resize((input_size, input_size), Image.Resampling.BICUBIC)
+        small_l = _lightness(small, device)  # (1, 1, S, S)
+        report(0.1, "preprocess")
+
+        if _takes_hints(net):
+            ab_hint, mask = _hint_planes(hints, input_size, device)
+            ab = net(small_l.to(dtype), ab_hint.to(dtype), mask.to(dtype))
+        else:
+            ab = net(small_l.to(dtype))
+        ab = ab.float()  # (1, 2, S, S)
+        report(0.5, "forward")
+
+        ab_full = F.interpolate(ab, size=(height, width), mode="bilinear", align_corners=False)
+        report(0.8, "upsample")
+
+        rgb = lab_to_rgb_in_gamut(full_l, ab_full)  # (1, 3, H, W) in [0, 1]
+        del ab_full, full_l
+        pixels = rgb[0].mul_(255.0).round_().clamp_(0, 255).to(torch.uint8)
+        return pixels.permute(1, 2, 0).contiguous().cpu().numpy()

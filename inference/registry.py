@@ -1,0 +1,317 @@
+"""The model registry: which published checkpoints Atelier knows, as data.
+
+Importing this module is cheap (no torch): the web process lists models and
+checks whether they are installed without loading any network. Functions
+that need torch (fetch, import_file, verify, build_net) import it lazily.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import socket
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import CheckpointError, FetchError, InferenceError
+from .paths import models_dir
+
+if TYPE_CHECKING:  # pragma: no cover
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One published checkpoint and what is needed to fetch, check and run it.
+
+    Attributes:
+        name: registry key and CLI name, e.g. "eccv16".
+        family: network family module in ``inference.nets``, e.g. "colorization".
+        task: the tool that uses it, e.g. "colorize".
+        arch: builder within the family, "eccv16" or "siggraph17".
+        title: human name shown in the UI.
+        url: official download address.
+        filename: file name under :func:`inference.paths.models_dir`.
+        sha256: full published sha256, or None when only a prefix is known.
+        sha256_prefix: leading hex digits of the sha256 (torch.hub's file
+            name convention, e.g. "-9b330a0b.pth"), or None.
+        licence: SPDX identifier of the weights' licence.
+        input_size: side of the square the network runs at.
+        default: whether the tool offers it by default.
+        paper: citation of the paper the weights come from.
+        description: one or two sentences for the model picker.
+    """
+
+    name: str
+    family: str
+    task: str
+    arch: str
+    title: str
+    url: str
+    filename: str
+    sha256: str | None
+    sha256_prefix: str | None
+    licence: str
+    input_size: int
+    default: bool
+    paper: str
+    description: str
+
+    @property
+    def path(self) -> Path:
+        """Where the weights live (evaluated now, so ATELIER_MODELS_DIR changes are seen)."""
+        return models_dir() / self.filename
+
+    @property
+    def installed(self) -> bool:
+        """Whether the weights file exists."""
+        return self.path.is_file()
+
+    @property
+    def install_command(self) -> str:
+        """The shell command that downloads these weights."""
+        return f"python manage.py models fetch {self.name}"
+
+    def hash_matches(self, sha256: str) -> bool:
+        """Whether a file's hex sha256 is the published one (full hash, else prefix)."""
+        sha256 = sha256.lower()
+        if self.sha256:
+            return sha256 == self.sha256.lower()
+        if self.sha256_prefix:
+            return sha256.startswith(self.sha256_prefix.lower())
+        return False
+
+
+_ZHANG_LICENCE = "BSD-2-Clause"
+
+REGISTRY: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="eccv16",
+            family="colorization",
+            task="colorize",
+            arch="eccv16",
+            title="Colorful Image Colorization (ECCV 2016)",
+            url="https://colorizers.s3.us-east-2.amazonaws.com/colorization_release_v2-9b330a0b.pth",
+            filename="colorization_release_v2-9b330a0b.pth",
+            sha256=None,
+            sha256_prefix="9b330a0b",
+            licence=_ZHANG_LICENCE,
+            input_size=256,
+            default=True,
+            paper="Zhang, Isola, Efros. Colorful Image Colorization. ECCV 2016.",
+            description=(
+                "Automatic colourisation trained on ImageNet; predicts a distribution over 313 "
+                "colour bins. Vivid, sometimes adventurous colours; ignores colour hints."
+            ),
+        ),
+        ModelSpec(
+            name="siggraph17",
+            family="colorization",
+            task="colorize",
+            arch="siggraph17",
+            title="Real-Time User-Guided Image Colorization (SIGGRAPH 2017)",
+            url="https://colorizers.s3.us-east-2.amazonaws.com/siggraph17-df00044c.pth",
+            filename="siggraph17-df00044c.pth",
+            sha256=None,
+            sha256_prefix="df00044c",
+            licence=_ZHANG_LICENCE,
+            input_size=256,
+            default=True,
+            paper="Zhang, Zhu, Isola, Geng, Lin, Yu, Efros. Real-Time User-Guided Image Colorization "
+            "with Learned Deep Priors. SIGGRAPH 2017.",
+            description=(
+                "Colourisation that follows colour hints painted on the photo; "
+                "without hints it gives calm, natural colours."
+            ),
+        ),
+    )
+}
+
+
+def get_spec(name: str) -> ModelSpec:
+    """Return the registered model called ``name``.
+
+    Raises:
+        InferenceError: unknown name; the message lists the known ones.
+    """
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise InferenceError(f"There is no model called {name!r}; known models: {known}.") from None
+
+
+def specs_for_task(task: str) -> list[ModelSpec]:
+    """Return the models serving a tool ("colorize", ...), defaults first, then by name."""
+    return sorted((s for s in REGISTRY.values() if s.task == task), key=lambda s: (not s.default, s.name))
+
+
+def build_net(spec: ModelSpec) -> "nn.Module":
+    """Build the network for ``spec.arch`` with random weights, in the official layout."""
+    if spec.family == "colorization":
+        from .nets import colorization
+
+        builders = {"eccv16": colorization.eccv16, "siggraph17": colorization.siggraph17}
+    else:
+        builders = {}
+    try:
+        return builders[spec.arch]()
+    except KeyError:
+        raise InferenceError(f"No network builder for {spec.family}/{spec.arch}.") from None
+
+
+def _check_loads(spec: ModelSpec, data: bytes) -> None:
+    """Raise CheckpointError unless ``data`` loads strictly into ``spec``'s network."""
+    from .checkpoints import load_strict, read_state_dict
+
+    load_strict(build_net(spec), read_state_dict(data))
+
+
+def _install_bytes(spec: ModelSpec, data: bytes) -> Path:
+    """Write ``data`` to ``spec.path`` atomically: readers never see a half-written file."""
+    target = spec.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def fetch(spec: ModelSpec, *, progress: bool = True, timeout: float = 30) -> Path:
+    """Download a model's weights into place, checking hash and layout first.
+
+    Streams to ``<file>.part`` beside the target with a tqdm progress bar,
+    checks the sha256 (full or published prefix), checks the file loads
+    strictly into the network, then renames it into place atomically, so an
+    interrupted download never leaves a file that looks installed.
+
+    Args:
+        spec: the model to fetch.
+        progress: show a progress bar on stderr.
+        timeout: seconds to wait on each network operation.
+
+    Returns:
+        The installed path (``spec.path``).
+
+    Raises:
+        FetchError: network failure, checksum mismatch or unusable content.
+    """
+    from tqdm import tqdm
+
+    target = spec.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    digest = hashlib.sha256()
+    request = urllib.request.Request(spec.url, headers={"User-Agent": "atelier-model-fetch"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response, open(part, "wb") as out:
+            length = response.headers.get("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+            with tqdm(
+                total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=spec.name, disable=not progress
+            ) as bar:
+                for block in iter(lambda: response.read(1 << 20), b""):
+                    out.write(block)
+                    digest.update(block)
+                    bar.update(len(block))
+            out.flush()
+            os.fsync(out.fileno())  # durable before the rename makes it "installed"
+    except urllib.error.HTTPError as exc:
+        part.unlink(missing_ok=True)
+        raise FetchError(
+            f"Could not download {spec.title}: the server answered {exc.code} {exc.reason} for {spec.url}."
+        ) from None
+    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+        part.unlink(missing_ok=True)
+        reason = getattr(exc, "reason", exc)
+        raise FetchError(
+            f"Could not download {spec.title} from {spec.url} ({reason}). Check the network connection "
+            f"and try again, or download the file by hand and import it."
+        ) from None
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise FetchError(f"Could not save {spec.title} to {part}: {exc.strerror or exc}.") from None
+
+    sha = digest.hexdigest()
+    if (spec.sha256 or spec.sha256_prefix) and not spec.hash_matches(sha):
+        part.unlink(missing_ok=True)
+        expected = spec.sha256 or f"{spec.sha256_prefix}..."
+        raise FetchError(
+            f"The downloaded {spec.title} file is not the published one (sha256 {sha[:16]}..., "
+            f"expected {expected}); it may be damaged or the server may have changed it. Try again."
+        )
+    try:
+        _check_loads(spec, part.read_bytes())
+    except CheckpointError as exc:
+        part.unlink(missing_ok=True)
+        raise FetchError(f"The downloaded {spec.title} file cannot be used: {exc}") from None
+    os.replace(part, target)
+    return target
+
+
+def import_file(spec: ModelSpec, source: Path) -> tuple[Path, bool]:
+    """Install a weights file obtained by hand (or fine-tuned) as ``spec``'s weights.
+
+    The file is read once (so a FIFO works), checked to load strictly into
+    the family layout, and written into place atomically.
+
+    Args:
+        spec: the registry entry whose architecture the file must fit.
+        source: the file to import.
+
+    Returns:
+        (installed path, whether the sha256 matches the published file), so
+        a caller can warn when it is not the official release.
+
+    Raises:
+        CheckpointError: unreadable file or a layout that does not fit.
+    """
+    from .checkpoints import read_bytes
+
+    data = read_bytes(source)
+    _check_loads(spec, data)
+    official = spec.hash_matches(hashlib.sha256(data).hexdigest())
+    return _install_bytes(spec, data), official
+
+
+def verify(spec: ModelSpec) -> tuple[bool, str]:
+    """Check an installed model: present, the published file, and loadable.
+
+    Returns:
+        (ok, message) where message is a sentence for people, e.g.
+        "eccv16: not installed (...); install it with: python manage.py models fetch eccv16".
+        ok is False when the file is missing, does not load, or its hash
+        differs from a published one.
+    """
+    from .checkpoints import read_bytes
+
+    if not spec.installed:
+        return False, f"{spec.name}: not installed ({spec.path}); install it with: {spec.install_command}"
+    try:
+        data = read_bytes(spec.path)
+        sha = hashlib.sha256(data).hexdigest()
+        _check_loads(spec, data)
+    except CheckpointError as exc:
+        return False, f"{spec.name}: {spec.path} does not load: {exc} Reinstall it with: {spec.install_command}"
+    if (spec.sha256 or spec.sha256_prefix) and not spec.hash_matches(sha):
+        expected = spec.sha256 or f"{spec.sha256_prefix}..."
+        return False, (
+            f"{spec.name}: loads, but its sha256 ({sha[:16]}...) differs from the published file "
+            f"({expected}); if you did not import your own weights, reinstall with: {spec.install_command}"
+        )
+    return True, f"{spec.name}: OK, loads fine (sha256 {sha[:16]}...)."
+
