@@ -15,6 +15,11 @@ from inference import registry
 from webapp import processes
 
 
+def pytest_collection_modifyitems(config, items):
+    # Browser tests last: they are the slowest, and the rest should report first.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def clean_redis():
     # REDIS_URL may be a shared server: start from an empty database.
