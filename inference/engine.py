@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .errors import CheckpointError, InferenceError, ModelNotInstalled
-from .registry import ModelSpec, build_net
+from .registry import ModelSpec, net_from_state_dict
 
 # (spec name, resolved weights path, device) -> (mtime_ns, net)
 _CACHE: dict[tuple[str, str, str], tuple[int, nn.Module]] = {}
@@ -57,7 +57,7 @@ def load_net(spec: ModelSpec, *, weights: Path | None = None, device: torch.devi
         ModelNotInstalled: the installed file is missing (message has the install command).
         CheckpointError: the given weights file is missing, unreadable or of the wrong layout.
     """
-    from .checkpoints import load_strict, read_state_dict
+    from .checkpoints import read_state_dict
 
     device = pick_device(str(device)) if device is not None else pick_device()
     path = Path(weights) if weights is not None else spec.path
@@ -74,8 +74,7 @@ def load_net(spec: ModelSpec, *, weights: Path | None = None, device: torch.devi
         if cached is not None and cached[0] == mtime:
             return cached[1]
         _CACHE.pop(key, None)  # drop a stale copy before loading the new one
-        net = build_net(spec)
-        load_strict(net, read_state_dict(path))
+        net = net_from_state_dict(spec, read_state_dict(path))
         net.eval().requires_grad_(False)
         net = net.to(device)
         _CACHE[key] = (mtime, net)

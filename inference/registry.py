@@ -8,131 +8,36 @@ that need torch (fetch, import_file, verify, build_net) import it lazily.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import http.client
 import os
 import socket
 import tempfile
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .catalog import published_specs
+from .catalog.local import local_specs
 from .errors import CheckpointError, FetchError, InferenceError
-from .paths import models_dir
+from .modelspec import ModelSpec
+
+__all__ = ["ModelSpec", "REGISTRY", "all_models", "get_spec", "specs_for_task", "build_net",
+           "net_from_state_dict", "fetch", "import_file", "verify", "FetchError"]
+
+# Published and bundled models, gathered from the family catalogs (data, not code paths).
+REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in published_specs()}
+
+
+def all_models() -> list[ModelSpec]:
+    """Published and bundled models, then those trained on this machine (read now, not at import)."""
+    return list(REGISTRY.values()) + [s for s in local_specs() if s.name not in REGISTRY]
+
+
 
 if TYPE_CHECKING:  # pragma: no cover
     from torch import nn
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One published checkpoint and what is needed to fetch, check and run it.
-
-    Attributes:
-        name: registry key and CLI name, e.g. "eccv16".
-        family: network family module in ``inference.nets``, e.g. "colorization".
-        task: the tool that uses it, e.g. "colorize".
-        arch: builder within the family, "eccv16" or "siggraph17".
-        title: human name shown in the UI.
-        url: official download address.
-        filename: file name under :func:`inference.paths.models_dir`.
-        sha256: full published sha256, or None when only a prefix is known.
-        sha256_prefix: leading hex digits of the sha256 (torch.hub's file
-            name convention, e.g. "-9b330a0b.pth"), or None.
-        licence: SPDX identifier of the weights' licence.
-        input_size: side of the square the network runs at.
-        default: whether the tool offers it by default.
-        paper: citation of the paper the weights come from.
-        description: one or two sentences for the model picker.
-    """
-
-    name: str
-    family: str
-    task: str
-    arch: str
-    title: str
-    url: str
-    filename: str
-    sha256: str | None
-    sha256_prefix: str | None
-    licence: str
-    input_size: int
-    default: bool
-    paper: str
-    description: str
-
-    @property
-    def path(self) -> Path:
-        """Where the weights live (evaluated now, so ATELIER_MODELS_DIR changes are seen)."""
-        return models_dir() / self.filename
-
-    @property
-    def installed(self) -> bool:
-        """Whether the weights file exists."""
-        return self.path.is_file()
-
-    @property
-    def install_command(self) -> str:
-        """The shell command that downloads these weights."""
-        return f"python manage.py models fetch {self.name}"
-
-    def hash_matches(self, sha256: str) -> bool:
-        """Whether a file's hex sha256 is the published one (full hash, else prefix)."""
-        sha256 = sha256.lower()
-        if self.sha256:
-            return sha256 == self.sha256.lower()
-        if self.sha256_prefix:
-            return sha256.startswith(self.sha256_prefix.lower())
-        return False
-
-
-_ZHANG_LICENCE = "BSD-2-Clause"
-
-REGISTRY: dict[str, ModelSpec] = {
-    spec.name: spec
-    for spec in (
-        ModelSpec(
-            name="eccv16",
-            family="colorization",
-            task="colorize",
-            arch="eccv16",
-            title="Colorful Image Colorization (ECCV 2016)",
-            url="https://colorizers.s3.us-east-2.amazonaws.com/colorization_release_v2-9b330a0b.pth",
-            filename="colorization_release_v2-9b330a0b.pth",
-            sha256=None,
-            sha256_prefix="9b330a0b",
-            licence=_ZHANG_LICENCE,
-            input_size=256,
-            default=True,
-            paper="Zhang, Isola, Efros. Colorful Image Colorization. ECCV 2016.",
-            description=(
-                "Automatic colourisation trained on ImageNet; predicts a distribution over 313 "
-                "colour bins. Vivid, sometimes adventurous colours; ignores colour hints."
-            ),
-        ),
-        ModelSpec(
-            name="siggraph17",
-            family="colorization",
-            task="colorize",
-            arch="siggraph17",
-            title="Real-Time User-Guided Image Colorization (SIGGRAPH 2017)",
-            url="https://colorizers.s3.us-east-2.amazonaws.com/siggraph17-df00044c.pth",
-            filename="siggraph17-df00044c.pth",
-            sha256=None,
-            sha256_prefix="df00044c",
-            licence=_ZHANG_LICENCE,
-            input_size=256,
-            default=True,
-            paper="Zhang, Zhu, Isola, Geng, Lin, Yu, Efros. Real-Time User-Guided Image Colorization "
-            "with Learned Deep Priors. SIGGRAPH 2017.",
-            description=(
-                "Colourisation that follows colour hints painted on the photo; "
-                "without hints it gives calm, natural colours."
-            ),
-        ),
-    )
-}
 
 
 def get_spec(name: str) -> ModelSpec:
@@ -141,37 +46,55 @@ def get_spec(name: str) -> ModelSpec:
     Raises:
         InferenceError: unknown name; the message lists the known ones.
     """
-    try:
+    if name in REGISTRY:
         return REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(REGISTRY))
-        raise InferenceError(f"There is no model called {name!r}; known models: {known}.") from None
+    models = {s.name: s for s in all_models()}
+    if name in models:
+        return models[name]
+    raise InferenceError(f"There is no model called {name!r}; known models: {', '.join(sorted(models))}.")
 
 
 def specs_for_task(task: str) -> list[ModelSpec]:
     """Return the models serving a tool ("colorize", ...), defaults first, then by name."""
-    return sorted((s for s in REGISTRY.values() if s.task == task), key=lambda s: (not s.default, s.name))
+    return sorted((s for s in all_models() if s.task == task), key=lambda s: (not s.default, s.name))
+
+
+def _family(spec: ModelSpec):
+    """The ``inference.nets`` module of a spec's family, imported on first use (it needs torch)."""
+    try:
+        return importlib.import_module(f"inference.nets.{spec.family}")
+    except ModuleNotFoundError:
+        raise InferenceError(f"No network family {spec.family!r} for model {spec.name!r}.") from None
 
 
 def build_net(spec: ModelSpec) -> "nn.Module":
-    """Build the network for ``spec.arch`` with random weights, in the official layout."""
-    if spec.family == "colorization":
-        from .nets import colorization
+    """Build the network for ``spec`` with random weights, in the official layout.
 
-        builders = {"eccv16": colorization.eccv16, "siggraph17": colorization.siggraph17}
-    else:
-        builders = {}
-    try:
-        return builders[spec.arch]()
-    except KeyError:
-        raise InferenceError(f"No network builder for {spec.family}/{spec.arch}.") from None
+    Each family module in ``inference.nets`` provides ``build(spec)``.
+    """
+    return _family(spec).build(spec)
+
+
+def net_from_state_dict(spec: ModelSpec, state_dict) -> "nn.Module":
+    """A network for ``spec`` holding ``state_dict``, loaded strictly.
+
+    A family whose checkpoints vary in shape or key layout provides
+    ``from_state_dict(spec, state_dict)`` (remapping keys, reading depth and
+    width from tensor shapes); the others are built and loaded as they are.
+    """
+    family = _family(spec)
+    if hasattr(family, "from_state_dict"):
+        return family.from_state_dict(spec, state_dict)
+    from .checkpoints import load_strict
+
+    return load_strict(family.build(spec), state_dict)
 
 
 def _check_loads(spec: ModelSpec, data: bytes) -> None:
     """Raise CheckpointError unless ``data`` loads strictly into ``spec``'s network."""
-    from .checkpoints import load_strict, read_state_dict
+    from .checkpoints import read_state_dict
 
-    load_strict(build_net(spec), read_state_dict(data))
+    net_from_state_dict(spec, read_state_dict(data))
 
 
 def _install_bytes(spec: ModelSpec, data: bytes) -> Path:

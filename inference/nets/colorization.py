@@ -191,3 +191,13 @@ def eccv16() -> ECCV16Colorizer:
 def siggraph17() -> SIGGRAPH17Colorizer:
     """SIGGRAPH17 colouriser with random weights (load the official file to use it)."""
     return SIGGRAPH17Colorizer()
+
+
+def build(spec) -> BaseColor:
+    """The registry's entry point: a randomly initialised net for ``spec.arch``."""
+    builders = {"eccv16": eccv16, "siggraph17": siggraph17}
+    if spec.arch not in builders:
+        from ..errors import InferenceError
+
+        raise InferenceError(f"No colorization network called {spec.arch!r}.")
+    return builders[spec.arch]()

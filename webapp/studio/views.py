@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from inference.errors import ImageRejected, InferenceError
 from inference.images import black_and_white, load_image
 from inference.pipelines.hints import parse_hints
-from inference.registry import REGISTRY
+from inference.registry import all_models
 
 from .access import job_view, visible_jobs
 from .files import download_stem, image_response
@@ -106,7 +106,7 @@ def job_file(request: HttpRequest, job: Job, kind: str) -> HttpResponse:
 
 @require_GET
 def models_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "studio/models.html", {"specs": REGISTRY.values()})
+    return render(request, "studio/models.html", {"specs": all_models()})
 
 
 def _errors(message: str) -> JsonResponse:

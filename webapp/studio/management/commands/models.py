@@ -28,14 +28,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
     def do_list(self, **_):
-        for spec in registry.REGISTRY.values():
+        for spec in registry.all_models():
             state = self.style.SUCCESS("installed") if spec.installed else self.style.WARNING("missing")
             sha = spec.sha256 or (f"{spec.sha256_prefix}… (prefix)" if spec.sha256_prefix else "unpublished")
             self.stdout.write(f"{spec.name:<14} {state:<20} {spec.family}/{spec.task}  input {spec.input_size}px  "
                               f"{spec.licence}\n    {spec.url}\n    sha256 {sha}")
 
     def do_fetch(self, names, **_):
-        specs = [registry.get_spec(n) for n in names] or [s for s in registry.REGISTRY.values() if s.default]
+        specs = [registry.get_spec(n) for n in names] or [s for s in registry.all_models() if s.default and not s.bundled]
         for spec in specs:
             if spec.installed and not names:
                 continue
@@ -55,7 +55,7 @@ class Command(BaseCommand):
                 "but it is not the official release."))
 
     def do_verify(self, names, **_):
-        specs = [registry.get_spec(n) for n in names] or list(registry.REGISTRY.values())
+        specs = [registry.get_spec(n) for n in names] or registry.all_models()
         failed = False
         for spec in specs:
             ok, message = registry.verify(spec)

@@ -64,7 +64,7 @@ class Command(BaseCommand):
 
     def fetch_default_models(self):
         for spec in registry.REGISTRY.values():
-            if not spec.default or spec.installed:
+            if not spec.default or spec.bundled or spec.installed:
                 continue
             self.stdout.write(f"Fetching default model {spec.name} …")
             try:
