@@ -12,6 +12,7 @@ import torch
 from django.conf import settings
 
 from inference import registry
+from inference.paths import models_dir
 from webapp import processes
 
 
@@ -29,7 +30,7 @@ def clean_redis():
 @pytest.fixture(scope="session")
 def installed_models():
     """Both colourisers installed from checkpoints this test run writes (random weights, fixed seed)."""
-    registry.models_dir().mkdir(parents=True, exist_ok=True)
+    models_dir().mkdir(parents=True, exist_ok=True)
     for seed, name in enumerate(["eccv16", "siggraph17"]):
         spec = registry.get_spec(name)
         if not spec.installed:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 # tool name -> module implementing it
 TOOLS: dict[str, str] = {
     "colorize": "inference.cli.colorize",
+    "train": "inference.cli.train",
 }
 
 
