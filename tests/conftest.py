@@ -64,16 +64,17 @@ def child_env() -> dict:
 class Worker:
     """A real `celery worker` process, as `manage.py studio` starts it."""
 
-    def __init__(self, log_dir: Path):
+    def __init__(self, log_dir: Path, command):
         self.log_dir = log_dir
+        self.command = command
         self.process = None
         self.starts = 0
 
     def start(self) -> None:
         self.starts += 1
         log = open(self.log_dir / f"worker-{self.starts}.log", "wb")
-        self.process = processes.start(processes.worker_command(name=f"test{self.starts}"), env=child_env(),
-                                       stdout=log, stderr=subprocess.STDOUT)
+        self.process = processes.start(self.command(self.starts), env=child_env(), stdout=log,
+                                       stderr=subprocess.STDOUT)
         self._wait_ready(log.name)
 
     def _wait_ready(self, log_path: str, timeout: float = 60) -> None:
@@ -95,7 +96,17 @@ class Worker:
 
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, installed_models, tmp_path_factory):
-    worker = Worker(tmp_path_factory.mktemp("worker-logs"))
+    worker = Worker(tmp_path_factory.mktemp("worker-logs"), lambda n: processes.worker_command(name=f"batch{n}"))
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The live worker (thread pool + micro-batching), as `manage.py studio` starts it."""
+    worker = Worker(tmp_path_factory.mktemp("live-worker-logs"),
+                    lambda n: processes.live_worker_command(threads=4, name=f"live{n}"))
     worker.start()
     yield worker
     worker.stop()
@@ -108,7 +119,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def daphne_server(django_db_setup, celery_worker, tmp_path_factory):
+def daphne_server(django_db_setup, celery_worker, live_worker, tmp_path_factory):
     """Daphne serving the studio on a free port, sharing the test database and Redis."""
     port = _free_port()
     log = open(tmp_path_factory.mktemp("daphne-logs") / "daphne.log", "wb")

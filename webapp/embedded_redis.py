@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from .processes import die_with_parent
+
 
 class EmbeddedRedisError(RuntimeError):
     pass
@@ -48,7 +50,7 @@ class EmbeddedRedis:
         self.process = subprocess.Popen(
             [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.workdir), "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -191,3 +191,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# Live tools (Sketch): micro-batching on the live worker, limits on the socket.
+LIVE_MAX_BATCH = env_int("LIVE_MAX_BATCH", 16, minimum=1)
+LIVE_MAX_WAIT_MS = env_float("LIVE_MAX_WAIT_MS", 4.0, minimum=0.0)
+LIVE_MAX_FPS = env_float("LIVE_MAX_FPS", 60.0, minimum=1.0)
+LIVE_FRAME_TIMEOUT_S = env_float("LIVE_FRAME_TIMEOUT_S", 10.0, minimum=0.5)
+LIVE_WORKER_THREADS = env_int("LIVE_WORKER_THREADS", 8, minimum=1)

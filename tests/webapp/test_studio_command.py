@@ -59,12 +59,16 @@ def test_one_command_starts_everything_and_ctrl_c_stops_it(tmp_path):
                 time.sleep(0.5)
         assert "Colorize" in page and "python manage.py models fetch eccv16" in page  # no model yet: says how
         started = children_of(process.pid)
-        assert len(started) >= 3  # redis-server, celery worker (+ its pool child), daphne
+        assert len(started) >= 4  # redis-server, batch worker (+ its pool child), live worker, daphne
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
-            process.kill()
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
     assert process.returncode == 0, output
     assert "Embedded Redis" in output and "Stopped." in output
     time.sleep(0.5)

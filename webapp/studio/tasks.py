@@ -2,8 +2,10 @@
 import logging
 import time
 
+from asgiref.sync import async_to_sync
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from channels.layers import get_channel_layer
 
 from inference.errors import InferenceError
 
@@ -56,3 +58,14 @@ def run_job(job_id: str) -> None:
         log.exception("job %s failed", job_id)
         job.mark_failed(f"Unexpected error while rendering: {type(exc).__name__}: {exc}")
     publish(job)
+
+
+@shared_task(name="live.render_frame", ignore_result=True, acks_late=False)
+def render_frame(model_name: str, options: dict, frame_b64: str, reply_channel: str, seq: int) -> None:
+    """Render one live frame and send it straight back to the client's channel.
+
+    At most once, unlike batch jobs: a lost frame is simply replaced by the client's next one.
+    """
+    from .live import render_live_frame
+
+    async_to_sync(get_channel_layer().send)(reply_channel, render_live_frame(model_name, options, frame_b64, seq))

@@ -1,15 +1,19 @@
-"""The tools a job can run: each one maps a Job onto one `inference` pipeline."""
+"""The tools a job can run: each maps a request onto job parameters and a Job onto one pipeline."""
 import io
+import json
 from dataclasses import dataclass
 from typing import Callable
 
 from PIL import Image
 
 from inference.errors import InferenceError
+from inference.images import LoadedImage, black_and_white
 from inference.pipelines.hints import parse_hints
 from inference.registry import ModelSpec, get_spec, specs_for_task
 
 Progress = Callable[[float, str], None]
+
+GREY_NOTICE = "This photo was in colour; it was converted to grey before colorizing."
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,11 @@ class Tool:
     name: str
     title: str
     task: str
+    # request POST data -> job params (raises InferenceError with a message for the page)
+    read_params: Callable[[dict], dict]
+    # validated upload -> (image to store as the job's original, notice for the page)
+    prepare: Callable[[LoadedImage], tuple[Image.Image, str]]
+    # job, original, progress -> result image; runs in the worker
     render: Callable[["object", Image.Image, Progress], Image.Image]
 
     def models(self) -> list[ModelSpec]:
@@ -42,6 +51,20 @@ class Tool:
         return spec
 
 
+# Colorize
+
+def _colorize_params(data: dict) -> dict:
+    try:
+        hints = parse_hints(json.loads(data.get("hints") or "[]"))
+    except json.JSONDecodeError:
+        raise InferenceError("The colour hints are not valid JSON.") from None
+    return {"hints": [h.as_dict() for h in hints]} if hints else {}
+
+
+def _colorize_prepare(loaded: LoadedImage) -> tuple[Image.Image, str]:
+    return black_and_white(loaded), GREY_NOTICE if loaded.was_colour else ""
+
+
 def _render_colorize(job, image: Image.Image, progress: Progress) -> Image.Image:
     # torch loads here, in the worker child, never in the web process or before the fork.
     from inference.engine import load_net
@@ -53,8 +76,51 @@ def _render_colorize(job, image: Image.Image, progress: Progress) -> Image.Image
     return colorize(image, net, hints=hints, input_size=spec.input_size, progress=progress)
 
 
+# Sketch
+
+def sketch_options(data: dict) -> dict:
+    """Validated pix2pix inference options from a request or a socket message."""
+    norm = data.get("norm") or "official"
+    if norm not in ("official", "eval"):
+        raise InferenceError("norm must be 'official' (per-image statistics) or 'eval' (running statistics).")
+    direction = data.get("direction") or "AtoB"
+    if direction not in ("AtoB", "BtoA"):
+        raise InferenceError("direction must be AtoB or BtoA.")
+    dropout = data.get("dropout", False)
+    if isinstance(dropout, str):
+        dropout = dropout.lower() in ("1", "true", "on", "yes")
+    seed = data.get("seed")
+    if seed in ("", None):
+        seed = None
+    else:
+        try:
+            seed = int(seed)
+        except (TypeError, ValueError):
+            raise InferenceError("seed must be a whole number.") from None
+        if not 0 <= seed < 2**31:
+            raise InferenceError("seed must be between 0 and 2147483647.")
+    return {"norm": norm, "dropout": bool(dropout), "direction": direction, "seed": seed}
+
+
+def _sketch_prepare(loaded: LoadedImage) -> tuple[Image.Image, str]:
+    return loaded.image.convert("RGB"), ""
+
+
+def _render_sketch(job, image: Image.Image, progress: Progress) -> Image.Image:
+    from inference.engine import load_net
+    from inference.pipelines.sketch import SketchOptions, render_sketch
+
+    spec = get_spec(job.model_name)
+    net = load_net(spec)
+    progress(0.3, "forward")
+    return render_sketch([image], net, spec, SketchOptions(**job.params))[0]
+
+
 TOOLS: dict[str, Tool] = {
-    "colorize": Tool(name="colorize", title="Colorize", task="colorize", render=_render_colorize),
+    "colorize": Tool(name="colorize", title="Colorize", task="colorize", read_params=_colorize_params,
+                     prepare=_colorize_prepare, render=_render_colorize),
+    "sketch": Tool(name="sketch", title="Sketch", task="sketch", read_params=sketch_options,
+                   prepare=_sketch_prepare, render=_render_sketch),
 }
 
 

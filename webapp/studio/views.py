@@ -1,13 +1,10 @@
-import json
-
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from inference.errors import ImageRejected, InferenceError
-from inference.images import black_and_white, load_image
-from inference.pipelines.hints import parse_hints
+from inference.images import load_image
 from inference.registry import all_models
 
 from .access import job_view, visible_jobs
@@ -15,9 +12,6 @@ from .files import download_stem, image_response
 from .models import Job
 from .tools import TOOLS
 from .visitors import visitor_token
-
-GREY_NOTICE = "This photo was in colour; it was converted to grey before colorizing."
-
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -39,6 +33,7 @@ def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
         "max_upload_mb": settings.MAX_UPLOAD_MB,
         "max_megapixels": settings.MAX_UPLOAD_MEGAPIXELS,
         "max_files": settings.MAX_UPLOAD_FILES,
+        "sizes": [2, 6, 12, 24],
     })
 
 
@@ -52,12 +47,9 @@ def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
         return _errors(f"At most {settings.MAX_UPLOAD_FILES} images at a time.")
     try:
         spec = tool.check_model(request.POST.get("model") or "")
-        hints = parse_hints(json.loads(request.POST.get("hints") or "[]"))
-    except json.JSONDecodeError:
-        return _errors("The colour hints are not valid JSON.")
+        params = tool.read_params(request.POST)
     except InferenceError as exc:
         return _errors(str(exc))
-    params = {"hints": [h.as_dict() for h in hints]} if hints else {}
     visitor = visitor_token(request, create=not request.user.is_authenticated) or ""
 
     jobs, errors = [], []
@@ -68,9 +60,9 @@ def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
         except ImageRejected as exc:
             errors.append({"file": upload.name, "message": str(exc)})
             continue
+        image, notice = tool.prepare(loaded)
         job = Job.submit(owner=request.user, visitor=visitor, tool=tool.name, model_name=spec.name,
-                         params=params, image=black_and_white(loaded), original_name=upload.name,
-                         notice=GREY_NOTICE if loaded.was_colour else "")
+                         params=params, image=image, original_name=upload.name, notice=notice)
         jobs.append(job.as_event())
     return JsonResponse({"jobs": jobs, "errors": errors}, status=201 if jobs else 400)
 

@@ -1,8 +1,9 @@
 """`manage.py studio`: everything Atelier needs, started by one command and stopped by Ctrl-C.
 
 Migrates the database, fetches missing default models (starting anyway when
-the network says no), starts an embedded Redis unless REDIS_URL is set, one
-Celery worker and Daphne.
+the network says no), starts an embedded Redis unless REDIS_URL is set, a
+batch Celery worker (prefork), a live Celery worker (threads, micro-batching)
+and Daphne.
 """
 import os
 import signal
@@ -19,12 +20,12 @@ from webapp.embedded_redis import EmbeddedRedis
 
 
 class Command(BaseCommand):
-    help = "Start Atelier: migrate, fetch default models, Redis, a Celery worker and Daphne. Ctrl-C stops all."
+    help = "Start Atelier: migrate, fetch default models, Redis, batch and live Celery workers and Daphne. Ctrl-C stops all."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--concurrency", type=int, default=1, help="Celery worker processes (one per GPU)")
+        parser.add_argument("--concurrency", type=int, default=1, help="batch worker processes (one per GPU)")
         parser.add_argument("--no-fetch", action="store_true", help="do not download missing default models")
 
     def handle(self, *args, host, port, concurrency, no_fetch, **options):
@@ -46,6 +47,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         try:
             children.append(processes.start(processes.worker_command(concurrency=concurrency), env=env))
+            children.append(processes.start(processes.live_worker_command(threads=settings.LIVE_WORKER_THREADS),
+                                            env=env))
             children.append(processes.start(processes.daphne_command(host=host, port=port), env=env))
             self.stdout.write(self.style.SUCCESS(f"Atelier is running at http://{host}:{port}/  (Ctrl-C stops it)"))
             while not stopping and all(child.poll() is None for child in children):

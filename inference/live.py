@@ -1,0 +1,63 @@
+"""Live rendering: a resident model behind a micro-batcher.
+
+Worker threads each hold one client's frame. Decoding, pre- and
+post-processing run on those threads in parallel; only the forward pass is
+shared, through :class:`inference.batching.MicroBatcher`, so frames from all
+clients of a model go through the network together.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from PIL import Image
+
+from .batching import BatchResult, MicroBatcher
+from .modelspec import ModelSpec
+
+
+class LiveSketchModel:
+    """One pix2pix model kept warm for live frames."""
+
+    def __init__(self, spec: ModelSpec, *, max_batch: int = 16, max_wait: float = 0.004, device=None):
+        from .engine import load_net
+        from .pipelines.sketch import SketchOptions
+
+        self.spec = spec
+        self.net = load_net(spec, device=device)
+        self.batcher = MicroBatcher(self._run_batch, max_batch=max_batch, max_wait=max_wait,
+                                    name=f"batcher-{spec.name}")
+        # Warm up once (allocations, kernel selection) before the first client waits on it.
+        blank = Image.new("RGB", (spec.input_size, spec.input_size), "white")
+        self.render(blank, SketchOptions(dropout=False))
+
+    def _run_batch(self, options, items):
+        import torch
+
+        from .pipelines.sketch import generate
+
+        batch = torch.stack([tensor for tensor, _ in items])
+        return list(generate(self.net, batch, options, [seed for _, seed in items]))
+
+    def render(self, image: Image.Image, options) -> tuple[Image.Image, BatchResult]:
+        """Render one frame; blocks until its batch has run. Thread-safe."""
+        from .pipelines.sketch import finish, prepare
+
+        tensor = prepare(image, self.spec, direction=options.direction)
+        # Frames share a forward pass when all options but the per-frame seed agree.
+        result = self.batcher((tensor, options.seed), group=replace(options, seed=None))
+        return finish(result.output), result
+
+
+_MODELS: dict[str, LiveSketchModel] = {}
+_LOCK = threading.Lock()
+
+
+def live_sketch_model(spec: ModelSpec, **kwargs) -> LiveSketchModel:
+    """The process-wide live model for ``spec``, created (and warmed up) on first use."""
+    with _LOCK:
+        model = _MODELS.get(spec.name)
+        if model is None:
+            model = _MODELS[spec.name] = LiveSketchModel(spec, **kwargs)
+        return model
