@@ -137,3 +137,54 @@ def daphne_server(django_db_setup, celery_worker, live_worker, tmp_path_factory)
             time.sleep(0.2)
     yield url
     processes.stop(process)
+
+
+@pytest.fixture(scope="session")
+def style_models(tmp_path_factory):
+    """Style networks as a person would have them: `candy` and AdaIN's two files written in
+    their official layouts, and a two-style network trained here by the real `train stylize`
+    command (random VGG and two steps: the styles are not learnt, the plumbing is real)."""
+    from inference.cli import main as inference_main
+    from inference.data.procedural import write_paintings, write_photos
+
+    models_dir().mkdir(parents=True, exist_ok=True)
+    for seed, name in enumerate(["candy", "adain-decoder", "adain-vgg"], start=10):
+        spec = registry.get_spec(name)
+        if not spec.installed:
+            torch.manual_seed(seed)
+            torch.save(registry.build_net(spec).state_dict(), spec.path)
+    try:
+        registry.get_spec("test-styles")
+    except Exception:
+        base = tmp_path_factory.mktemp("style-data")
+        write_photos(base / "content", 3, size=(64, 64))
+        write_paintings(base / "styles", 2, size=(64, 64))
+        code = inference_main(["train", "stylize", "--content", str(base / "content"), "--styles", str(base / "styles"),
+                               "--random-vgg", "--max-steps", "2", "--image-size", "64", "--style-size", "64",
+                               "--batch-size", "1", "--interval", "1", "--name", "test-styles",
+                               "--out", str(base / "run")])
+        assert code == 0
+        _make_styles_distinct(registry.get_spec("test-styles").path)
+    return {"single": "candy", "multi": "test-styles", "adain": "adain-decoder"}
+
+
+def _make_styles_distinct(path: Path) -> None:
+    """Two training steps from the standard initialisation leave every style alike and the output
+    near black; give each style slot its own γ/β rows (the identity slot, last, stays) and the output
+    layer a visible range, so blends visibly differ on the page."""
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    with safe_open(str(path), "pt") as f:
+        metadata = f.metadata()
+        tensors = {key: f.get_tensor(key) for key in f.keys()}
+    generator = torch.Generator().manual_seed(7)
+    for key, tensor in tensors.items():
+        name = key.rsplit(".", 1)
+        if tensor.dim() == 2 and name[0].split(".")[-1].startswith("in"):
+            styles = tensor.shape[0] - 1
+            noise = torch.randn(styles, tensor.shape[1], generator=generator) * 0.8
+            tensor[:styles] = (1 + noise) if name[1] == "weight" else noise
+    tensors["deconv3.conv2d.weight"] *= 60
+    tensors["deconv3.conv2d.bias"][:] = 128
+    save_file(tensors, str(path), metadata=metadata)

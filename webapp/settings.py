@@ -198,3 +198,5 @@ LIVE_MAX_WAIT_MS = env_float("LIVE_MAX_WAIT_MS", 4.0, minimum=0.0)
 LIVE_MAX_FPS = env_float("LIVE_MAX_FPS", 60.0, minimum=1.0)
 LIVE_FRAME_TIMEOUT_S = env_float("LIVE_FRAME_TIMEOUT_S", 10.0, minimum=0.5)
 LIVE_WORKER_THREADS = env_int("LIVE_WORKER_THREADS", 8, minimum=1)
+# Stylize previews are rendered with the photo's longer side at most this many pixels.
+STYLE_PREVIEW_SIDE = env_int("STYLE_PREVIEW_SIDE", 384, minimum=64)

@@ -114,7 +114,7 @@ def test_too_frequent_frames_get_an_error(settings):
         return errors
 
     errors = scenario()
-    assert errors and all("Too many frames" in e["message"] for e in errors)
+    assert errors and all("Too many requests" in e["message"] for e in errors)
 
 
 @pytest.mark.usefixtures("live_worker")

@@ -1,5 +1,3 @@
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -8,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from webapp.studio.access import valid_uuids
 from webapp.studio.events import publish
 from webapp.studio.files import download_stem, image_response
 
@@ -71,7 +70,7 @@ def item_share(request: HttpRequest, item: Item) -> HttpResponse:
 @owned(Item, "item_id")
 def item_albums(request: HttpRequest, item: Item) -> HttpResponse:
     chosen = request.POST.getlist("albums")
-    item.albums.set(Album.objects.filter(owner=request.user, pk__in=_uuids(chosen)))
+    item.albums.set(Album.objects.filter(owner=request.user, pk__in=valid_uuids(chosen)))
     messages.success(request, "Albums updated.")
     return redirect("gallery:item", item_id=item.pk)
 
@@ -162,13 +161,3 @@ def _item_file(request: HttpRequest, item: Item, kind: str) -> HttpResponse:
         raise Http404("No such file.")
     download = download_stem(job.original_name, job.tool) if request.GET.get("download") else None
     return image_response(field, fmt=request.GET.get("format"), download_name=download)
-
-
-def _uuids(values: list[str]) -> list[str]:
-    valid = []
-    for value in values:
-        try:
-            valid.append(str(uuid.UUID(value)))
-        except ValueError:
-            continue
-    return valid

@@ -1,4 +1,5 @@
 """Looking up jobs for a request: strangers get 404, never 403, so ids leak nothing."""
+import uuid
 from functools import wraps
 
 from django.http import Http404
@@ -22,3 +23,14 @@ def job_view(view):
         return view(request, job, *args, **kwargs)
 
     return wrapper
+
+
+def valid_uuids(values) -> list[str]:
+    """The values that are UUIDs, as text; the rest (typos, probes) are dropped, never an error."""
+    valid = []
+    for value in values:
+        try:
+            valid.append(str(uuid.UUID(str(value))))
+        except ValueError:
+            continue
+    return valid

@@ -223,3 +223,50 @@ class Job(models.Model):
 def owner_group(user_id: int | None, visitor: str) -> str:
     """The channel-layer group whose sockets receive this owner's job events."""
     return f"user.{user_id}" if user_id else f"visitor.{visitor}"
+
+
+class StyleImage(models.Model):
+    """A picture someone uploaded to paint in its style (AdaIN); private to its owner."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="style_images")
+    visitor = models.CharField(max_length=64, blank=True, db_index=True)
+    name = models.CharField(max_length=100)
+    image = models.FileField(max_length=200)
+    thumbnail = models.FileField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = JobQuerySet.as_manager()  # the same visibility rule as jobs
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def add(cls, *, owner, visitor: str, name: str, image: Image.Image) -> "StyleImage":
+        # Styles are looked at by the network at 512 px at most: keep a copy of sensible size.
+        style = image.convert("RGB")
+        style.thumbnail((1024, 1024))
+        row = cls(owner=owner if owner is not None and owner.is_authenticated else None,
+                  visitor="" if owner is not None and owner.is_authenticated else visitor, name=name[:100])
+        row.image.save(_random_name("styles", "png"), ContentFile(encode_image(style, "PNG")), save=False)
+        row.thumbnail.save(_random_name("styles", "webp"), ContentFile(encode_image(thumbnail(style, 160), "WEBP")),
+                           save=False)
+        row.save()
+        return row
+
+    def open(self) -> Image.Image:
+        with self.image.open("rb") as f:
+            picture = Image.open(io.BytesIO(f.read()))
+            picture.load()
+        return picture
+
+    def delete(self, *args, **kwargs):
+        names = [f.name for f in (self.image, self.thumbnail) if f.name]
+        storage = self.image.storage
+        result = super().delete(*args, **kwargs)
+        transaction.on_commit(lambda: [storage.delete(n) for n in names])
+        return result

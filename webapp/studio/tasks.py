@@ -69,3 +69,11 @@ def render_frame(model_name: str, options: dict, frame_b64: str, reply_channel: 
     from .live import render_live_frame
 
     async_to_sync(get_channel_layer().send)(reply_channel, render_live_frame(model_name, options, frame_b64, seq))
+
+
+@shared_task(name="live.preview_style", ignore_result=True, acks_late=False)
+def preview_style(blend: dict, photo_b64: str, reply_channel: str, seq: int) -> None:
+    """Render a low-resolution Stylize preview and send it straight back to the client's channel."""
+    from .live import render_style_preview
+
+    async_to_sync(get_channel_layer().send)(reply_channel, render_style_preview(blend, photo_b64, seq))

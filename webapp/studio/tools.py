@@ -11,6 +11,8 @@ from inference.images import LoadedImage, black_and_white
 from inference.pipelines.hints import parse_hints
 from inference.registry import ModelSpec, get_spec, specs_for_task
 
+from .access import valid_uuids
+
 Progress = Callable[[float, str], None]
 
 GREY_NOTICE = "This photo was in colour; it was converted to grey before colorizing."
@@ -21,15 +23,15 @@ class Tool:
     name: str
     title: str
     task: str
-    # request POST data -> job params (raises InferenceError with a message for the page)
-    read_params: Callable[[dict], dict]
+    # (request POST data, request) -> job params (raises InferenceError with a message for the page)
+    read_params: Callable[[dict, object], dict]
     # validated upload -> (image to store as the job's original, notice for the page)
     prepare: Callable[[LoadedImage], tuple[Image.Image, str]]
     # job, original, progress -> result image; runs in the worker
     render: Callable[["object", Image.Image, Progress], Image.Image]
 
     def models(self) -> list[ModelSpec]:
-        return specs_for_task(self.task)
+        return [spec for spec in specs_for_task(self.task) if spec.options.get("mode") != "encoder"]
 
     def default_model(self) -> ModelSpec | None:
         specs = self.models()
@@ -53,7 +55,7 @@ class Tool:
 
 # Colorize
 
-def _colorize_params(data: dict) -> dict:
+def _colorize_params(data: dict, request=None) -> dict:
     try:
         hints = parse_hints(json.loads(data.get("hints") or "[]"))
     except json.JSONDecodeError:
@@ -116,11 +118,62 @@ def _render_sketch(job, image: Image.Image, progress: Progress) -> Image.Image:
     return render_sketch([image], net, spec, SketchOptions(**job.params))[0]
 
 
+# Stylize
+
+def stylize_blend(data, *, user, visitor: str | None):
+    """A validated Blend whose style images all belong to this person."""
+    from inference.pipelines.style_blend import parse_blend
+
+    from .models import StyleImage
+
+    blend = parse_blend(data, TOOLS["stylize"].check_model)
+    spec = TOOLS["stylize"].check_model(blend.model)
+    if spec.options.get("mode") == "adain":
+        TOOLS["stylize"].check_model(spec.options.get("encoder", "adain-vgg"))  # the decoder needs its encoder
+        keys = blend.style_keys
+        mine = StyleImage.objects.for_visitor(user, visitor).filter(pk__in=valid_uuids(keys)).count()
+        if mine != len(keys):
+            raise InferenceError("One of the style images is not yours or no longer exists.")
+    return blend
+
+
+def _stylize_params(data: dict, request) -> dict:
+    from .visitors import visitor_token
+
+    try:
+        raw = json.loads(data.get("blend") or "{}")
+    except json.JSONDecodeError:
+        raise InferenceError("The blend is not valid JSON.") from None
+    return stylize_blend(raw, user=request.user, visitor=visitor_token(request)).as_dict()
+
+
+def _stylize_prepare(loaded: LoadedImage) -> tuple[Image.Image, str]:
+    return loaded.image, ""
+
+
+def open_style_image(key: str) -> Image.Image:
+    from .models import StyleImage
+
+    style = StyleImage.objects.filter(pk__in=valid_uuids([key])).first()
+    if style is None:
+        raise InferenceError("A style image of this blend was deleted; choose the styles again.")
+    return style.open()
+
+
+def _render_stylize(job, image: Image.Image, progress: Progress) -> Image.Image:
+    from inference.pipelines.style_blend import parse_blend, render_blend
+
+    blend = parse_blend(job.params, TOOLS["stylize"].check_model)
+    return render_blend(image, blend, style_image=open_style_image, progress=progress)
+
+
 TOOLS: dict[str, Tool] = {
     "colorize": Tool(name="colorize", title="Colorize", task="colorize", read_params=_colorize_params,
                      prepare=_colorize_prepare, render=_render_colorize),
-    "sketch": Tool(name="sketch", title="Sketch", task="sketch", read_params=sketch_options,
+    "sketch": Tool(name="sketch", title="Sketch", task="sketch", read_params=lambda data, request: sketch_options(data),
                    prepare=_sketch_prepare, render=_render_sketch),
+    "stylize": Tool(name="stylize", title="Stylize", task="stylize", read_params=_stylize_params,
+                    prepare=_stylize_prepare, render=_render_stylize),
 }
 
 

@@ -5,6 +5,10 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("models/", views.models_page, name="models"),
+    path("models/<str:name>/styles/<int:index>/", views.model_style_thumbnail, name="model_style_thumbnail"),
+    path("tools/stylize/styles/", views.style_upload, name="style_upload"),
+    path("tools/stylize/styles/<uuid:style_id>/delete/", views.style_delete, name="style_delete"),
+    path("tools/stylize/styles/<uuid:style_id>/<str:kind>/", views.style_file, name="style_file"),
     path("tools/<slug:tool_name>/", views.tool_page, name="tool"),
     path("tools/<slug:tool_name>/jobs/", views.submit_jobs, name="submit_jobs"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job_detail"),

@@ -7,9 +7,10 @@ from inference.errors import ImageRejected, InferenceError
 from inference.images import load_image
 from inference.registry import all_models
 
-from .access import job_view, visible_jobs
+from .access import job_view, visible_jobs, valid_uuids
 from .files import download_stem, image_response
-from .models import Job
+from .models import Job, StyleImage
+from .style_bank import style_bank
 from .tools import TOOLS
 from .visitors import visitor_token
 
@@ -24,7 +25,10 @@ def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
     visitor_token(request, create=not request.user.is_authenticated)  # the socket needs it
     jobs = visible_jobs(request).filter(tool=tool.name).select_related("gallery_item")[:30]
     default = tool.default_model()
+    extra = ({"style_bank": style_bank(request), "preview_side": settings.STYLE_PREVIEW_SIDE}
+             if tool.name == "stylize" else {})
     return render(request, f"studio/{tool.name}.html", {
+        **extra,
         "tool": tool,
         "models": tool.models(),
         "default_model": default.name if default else "",
@@ -47,7 +51,7 @@ def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
         return _errors(f"At most {settings.MAX_UPLOAD_FILES} images at a time.")
     try:
         spec = tool.check_model(request.POST.get("model") or "")
-        params = tool.read_params(request.POST)
+        params = tool.read_params(request.POST, request)
     except InferenceError as exc:
         return _errors(str(exc))
     visitor = visitor_token(request, create=not request.user.is_authenticated) or ""
@@ -107,3 +111,65 @@ def _errors(message: str) -> JsonResponse:
 
 def _not_found():
     raise Http404("No such tool.")
+
+
+@require_POST
+def style_upload(request: HttpRequest) -> JsonResponse:
+    """Add one of the person's own style images (AdaIN styles); JSON for the page."""
+    upload = request.FILES.get("image")
+    if upload is None:
+        return _errors("Choose a picture to use as a style.")
+    try:
+        loaded = load_image(upload, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024,
+                            max_pixels=int(settings.MAX_UPLOAD_MEGAPIXELS * 1_000_000))
+    except ImageRejected as exc:
+        return _errors(str(exc))
+    visitor = visitor_token(request, create=not request.user.is_authenticated) or ""
+    name = (request.POST.get("name") or upload.name.rsplit(".", 1)[0] or "my style").strip()
+    style = StyleImage.add(owner=request.user, visitor=visitor, name=name, image=loaded.image)
+    return JsonResponse({"style": {"key": str(style.pk), "name": style.name,
+                                   "thumbnail": f"/tools/stylize/styles/{style.pk}/thumbnail/"}}, status=201)
+
+
+def _my_style(request, style_id) -> StyleImage:
+    style = StyleImage.objects.for_visitor(request.user, visitor_token(request)).filter(
+        pk__in=valid_uuids([style_id])).first()
+    if style is None:
+        raise Http404("No such style.")
+    return style
+
+
+@require_POST
+def style_delete(request: HttpRequest, style_id) -> JsonResponse:
+    _my_style(request, style_id).delete()
+    return JsonResponse({"deleted": str(style_id)})
+
+
+@require_GET
+def style_file(request: HttpRequest, style_id, kind: str) -> HttpResponse:
+    style = _my_style(request, style_id)
+    field = {"image": style.image, "thumbnail": style.thumbnail}.get(kind)
+    if field is None:
+        raise Http404("No such file.")
+    return image_response(field)
+
+
+@require_GET
+def model_style_thumbnail(request: HttpRequest, name: str, index: int) -> HttpResponse:
+    """The thumbnail of one style of an installed multi-style network (written beside its weights)."""
+    from django.http import FileResponse
+
+    from inference.errors import InferenceError
+    from inference.registry import get_spec
+
+    try:
+        spec = get_spec(name)
+    except InferenceError:
+        raise Http404("No such model.") from None
+    styles = spec.options.get("styles", ())
+    if not 0 <= index < len(styles) or not styles[index].get("thumbnail"):
+        raise Http404("No such style.")
+    path = (spec.path.parent / styles[index]["thumbnail"]).resolve()
+    if spec.path.parent.resolve() not in path.parents or not path.is_file():
+        raise Http404("No such style.")
+    return FileResponse(path.open("rb"))  # content type from the file name

@@ -5,6 +5,7 @@
 // At most one frame is in flight; when the canvas changed meanwhile, the newest
 // drawing is sent once the answer arrives. A result older than the one on
 // screen is never shown.
+import { packFrame, unpackFrame } from "../frames.js";
 
 export class SketchStream {
   constructor({ onResult, onConfig, onError, onState }) {
@@ -45,13 +46,8 @@ export class SketchStream {
 
   async send(blob) {
     const seq = ++this.seq;
-    const header = new TextEncoder().encode(JSON.stringify({ seq }));
-    const body = new Uint8Array(await blob.arrayBuffer());
-    const frame = new Uint8Array(4 + header.length + body.length);
-    new DataView(frame.buffer).setUint32(0, header.length);
-    frame.set(header, 4);
-    frame.set(body, 4 + header.length);
     this.inFlight = seq;
+    const frame = await packFrame({ seq }, blob);
     this.sentAt.set(seq, performance.now());
     this.socket.send(frame);
   }
@@ -66,10 +62,7 @@ export class SketchStream {
       }
       return;
     }
-    const view = new DataView(data);
-    const length = view.getUint32(0);
-    const header = JSON.parse(new TextDecoder().decode(new Uint8Array(data, 4, length)));
-    const image = new Blob([new Uint8Array(data, 4 + length)], { type: "image/webp" });
+    const { header, image } = unpackFrame(data);
     if (header.seq === this.inFlight) this.inFlight = null;
     const rtt = performance.now() - (this.sentAt.get(header.seq) ?? performance.now());
     this.sentAt.delete(header.seq);

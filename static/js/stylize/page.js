@@ -1,0 +1,192 @@
+// The Stylize page: a style bank (styles grouped by the network that paints
+// them), one weight per style, strength and colour options, a live preview
+// over /ws/stylize/ (newest request wins), and full-resolution renders as jobs.
+//   client -> server  binary {"type": "photo"} + WebP photo at preview size
+//                     text {"type": "preview", "seq", "blend": {model, weights, strength, preserve_colour}}
+//   server -> client  binary {"seq", "server_ms", "dropped"} + WebP preview
+import { packFrame, unpackFrame } from "../frames.js";
+import { JobList, el } from "../jobs.js";
+
+const $ = (id) => document.getElementById(id);
+const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
+const previewSide = Number($("stylize-config").dataset.previewSide);
+const bank = JSON.parse($("style-bank-data").textContent);
+const errors = $("stylize-errors");
+const jobs = new JobList($("jobs"), { csrf, resultLabel: "Stylized", socketState: $("socket-state") });
+
+let photoFile = null;
+let photoSent = false;
+let selection = { model: null, weights: {} };
+let seq = 0, inFlight = null, shownSeq = -1, dirty = false;
+const sentAt = new Map();
+let socket;
+
+function showError(message) { errors.replaceChildren(el("li", {}, message)); }
+
+function openSocket() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  socket = new WebSocket(`${scheme}://${location.host}/ws/stylize/`);
+  socket.binaryType = "arraybuffer";
+  socket.addEventListener("open", () => { photoSent = false; inFlight = null; sendPhoto(); });
+  socket.addEventListener("close", () => setTimeout(openSocket, 1000));
+  socket.addEventListener("message", (event) => {
+    if (typeof event.data === "string") {
+      const message = JSON.parse(event.data);
+      if (message.type === "photo") { photoSent = true; dirty = true; }
+      if (message.type === "error") {
+        if (message.seq === undefined || message.seq === inFlight) inFlight = null;
+        showError(message.message);
+      }
+      return;
+    }
+    const { header, image } = unpackFrame(event.data);
+    if (header.seq === inFlight) inFlight = null;
+    const rtt = performance.now() - (sentAt.get(header.seq) ?? performance.now());
+    sentAt.delete(header.seq);
+    if (header.seq <= shownSeq) return;  // never show an older preview over a newer one
+    shownSeq = header.seq;
+    const preview = $("style-preview");
+    if (preview.src) URL.revokeObjectURL(preview.src);
+    preview.src = URL.createObjectURL(image);
+    preview.hidden = false;
+    preview.dataset.seq = header.seq;
+    $("preview-readout").textContent = `preview · ${rtt.toFixed(0)} ms round trip · server ${header.server_ms.toFixed(0)} ms`;
+    errors.replaceChildren();
+  });
+}
+
+async function scaledPhoto(file) {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, previewSide / Math.max(bitmap.width, bitmap.height));
+  const canvas = Object.assign(document.createElement("canvas"), {
+    width: Math.round(bitmap.width * scale), height: Math.round(bitmap.height * scale) });
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve) => canvas.toBlob(resolve, "image/webp", 0.92));
+}
+
+async function sendPhoto() {
+  if (!photoFile || socket.readyState !== WebSocket.OPEN) return;
+  socket.send(await packFrame({ type: "photo" }, await scaledPhoto(photoFile)));
+}
+
+function blend() {
+  return {
+    model: selection.model,
+    weights: selection.weights,
+    strength: Number($("strength").value),
+    preserve_colour: $("preserve-colour").value,
+  };
+}
+
+function ready() { return selection.model && (Object.keys(selection.weights).length || groupOf(selection.model)?.engine === "single"); }
+
+// The newest settings go out at most once per animation frame, with one preview in flight.
+function pump() {
+  if (dirty && photoSent && inFlight === null && ready() && socket.readyState === WebSocket.OPEN) {
+    dirty = false;
+    inFlight = ++seq;
+    sentAt.set(seq, performance.now());
+    socket.send(JSON.stringify({ type: "preview", seq, blend: blend() }));
+  }
+  requestAnimationFrame(pump);
+}
+
+function groupOf(model) { return bank.find((g) => g.model === model); }
+
+function select(group, key, weight) {
+  if (selection.model !== group.model) {
+    selection = { model: group.model, weights: {} };
+    document.querySelectorAll(".style-card").forEach((card) => {
+      if (card.dataset.model !== group.model) {
+        card.classList.remove("chosen");
+        card.querySelector("input[type=checkbox]").checked = false;
+      }
+    });
+  }
+  if (group.engine === "single") selection.weights = {};
+  else if (weight > 0) selection.weights[key] = weight;
+  else delete selection.weights[key];
+  dirty = true;
+}
+
+function styleCard(group, style) {
+  const weight = el("input", { type: "range", min: "0", max: "1", step: "0.05", value: "1", "aria-label": `Weight of ${style.name}` });
+  const use = el("input", { type: "checkbox", "aria-label": `Use ${style.name}` });
+  const card = el("div", { class: "style-card", "data-model": group.model, "data-key": style.key },
+    style.thumbnail ? el("img", { src: style.thumbnail, alt: "", loading: "lazy" }) : el("div", { class: "style-swatch" }, style.name.slice(0, 1)),
+    el("label", {}, use, " ", style.name));
+  if (group.engine !== "single") card.append(weight);
+  const update = () => {
+    card.classList.toggle("chosen", use.checked);
+    select(group, style.key, use.checked ? Number(weight.value) : 0);
+  };
+  use.addEventListener("change", update);
+  weight.addEventListener("input", () => { if (!use.checked) use.checked = true; update(); });
+  if (!group.installed) { use.disabled = true; weight.disabled = true; }
+  return card;
+}
+
+function renderBank() {
+  const root = $("style-bank");
+  root.replaceChildren(...bank.map((group) => {
+    const section = el("section", { class: "style-group", "data-model": group.model },
+      el("h3", {}, group.title, " ", el("span", { class: "muted small" }, group.engine === "adain" ? "any picture" : group.engine === "multistyle" ? "blendable styles" : "one style")));
+    if (!group.installed) section.append(el("p", { class: "notice warning small" }, "Not installed: ", el("code", {}, group.install_command)));
+    const cards = el("div", { class: "style-cards" }, ...group.styles.map((style) => styleCard(group, style)));
+    if (group.engine === "adain" && !group.styles.length) cards.append(el("p", { class: "muted small" }, "Add your own style images below."));
+    section.append(cards);
+    return section;
+  }));
+}
+
+$("photo-input").addEventListener("change", (e) => choosePhoto(e.target.files[0]));
+const dropZone = $("drop-zone");
+for (const type of ["dragenter", "dragover"]) dropZone.addEventListener(type, (e) => { e.preventDefault(); dropZone.classList.add("over"); });
+for (const type of ["dragleave", "drop"]) dropZone.addEventListener(type, (e) => { e.preventDefault(); dropZone.classList.remove("over"); });
+dropZone.addEventListener("drop", (e) => choosePhoto(e.dataTransfer.files[0]));
+
+function choosePhoto(file) {
+  if (!file) return;
+  photoFile = file;
+  photoSent = false;
+  const photo = $("photo-preview");
+  if (photo.src) URL.revokeObjectURL(photo.src);
+  photo.src = URL.createObjectURL(file);
+  photo.hidden = false;
+  sendPhoto().catch(() => showError("This file could not be read as an image."));
+}
+
+$("strength").addEventListener("input", () => { $("strength-value").textContent = Number($("strength").value).toFixed(2); dirty = true; });
+$("preserve-colour").addEventListener("change", () => { dirty = true; });
+
+$("style-upload").querySelector("input[type=file]").addEventListener("change", async (event) => {
+  const file = event.target.files[0];
+  if (!file) return;
+  const body = new FormData();
+  body.append("image", file);
+  const response = await fetch("/tools/stylize/styles/", { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
+  const data = await response.json();
+  if (!response.ok) { showError(data.errors.map((e) => e.message).join(" ")); return; }
+  const group = bank.find((g) => g.engine === "adain");
+  if (!group) { showError("No AdaIN model is available to paint with your own styles."); return; }
+  group.styles.unshift(data.style);
+  renderBank();
+  event.target.value = "";
+});
+
+$("render").addEventListener("click", async () => {
+  if (!photoFile) { showError("Choose a photo first."); return; }
+  if (!ready()) { showError("Pick at least one style."); return; }
+  const body = new FormData();
+  body.append("model", selection.model);
+  body.append("blend", JSON.stringify(blend()));
+  body.append("images", photoFile, photoFile.name);
+  const response = await fetch("/tools/stylize/jobs/", { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
+  const data = await response.json();
+  data.jobs.forEach((job) => jobs.upsert(job));
+  if (data.errors.length) showError(data.errors.map((e) => (e.file ? `${e.file}: ` : "") + e.message).join(" "));
+});
+
+renderBank();
+openSocket();
+requestAnimationFrame(pump);

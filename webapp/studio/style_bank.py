@@ -1,0 +1,39 @@
+"""The styles a person can pick on the Stylize page, grouped by the network that paints them."""
+from inference.errors import InferenceError
+from inference.pipelines.style_blend import engine_of
+
+from .models import StyleImage
+from .tools import TOOLS
+from .visitors import visitor_token
+
+
+def style_bank(request) -> list[dict]:
+    """One group per style network: its styles with names and thumbnails, as the page's JSON."""
+    groups = []
+    for spec in TOOLS["stylize"].models():
+        try:
+            engine = engine_of(spec)
+        except InferenceError:
+            continue
+        group = {"model": spec.name, "title": spec.title, "engine": engine, "installed": spec.installed,
+                 "install_command": spec.install_command, "description": spec.description, "styles": []}
+        if engine == "multistyle":
+            group["styles"] = [{"key": str(i), "name": style.get("name", f"style {i + 1}"),
+                                "thumbnail": f"/models/{spec.name}/styles/{i}/" if style.get("thumbnail") else None}
+                               for i, style in enumerate(spec.options.get("styles", ()))]
+        elif engine == "single":
+            group["styles"] = [{"key": "", "name": spec.options.get("style", spec.title), "thumbnail": None}]
+        else:
+            mine = StyleImage.objects.for_visitor(request.user, visitor_token(request))
+            group["styles"] = [{"key": str(s.pk), "name": s.name,
+                                "thumbnail": f"/tools/stylize/styles/{s.pk}/thumbnail/"} for s in mine]
+            encoder = spec.options.get("encoder")
+            if encoder:
+                from inference.registry import get_spec
+
+                encoder_spec = get_spec(encoder)
+                group["installed"] = spec.installed and encoder_spec.installed
+                if not encoder_spec.installed:
+                    group["install_command"] = f"{spec.install_command} {encoder}"
+        groups.append(group)
+    return groups
