@@ -15,6 +15,7 @@ import socket
 import tempfile
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -118,9 +119,11 @@ def fetch(spec: ModelSpec, *, progress: bool = True, timeout: float = 30) -> Pat
     """Download a model's weights into place, checking hash and layout first.
 
     Streams to ``<file>.part`` beside the target with a tqdm progress bar,
-    checks the sha256 (full or published prefix), checks the file loads
-    strictly into the network, then renames it into place atomically, so an
-    interrupted download never leaves a file that looks installed.
+    takes ``spec.options["archive_member"]`` out of it when the URL is a zip
+    archive, checks the sha256 (full or published prefix; of the member for
+    an archive), checks the file loads strictly into the network, then
+    renames it into place atomically, so an interrupted download never
+    leaves a file that looks installed.
 
     Args:
         spec: the model to fetch.
@@ -169,7 +172,12 @@ def fetch(spec: ModelSpec, *, progress: bool = True, timeout: float = 30) -> Pat
         part.unlink(missing_ok=True)
         raise FetchError(f"Could not save {spec.title} to {part}: {exc.strerror or exc}.") from None
 
-    sha = digest.hexdigest()
+    member = spec.options.get("archive_member")
+    if member:  # the weights are one file inside a downloaded zip; hashes refer to that file
+        data = _archive_member(spec, part, member)
+        sha = hashlib.sha256(data).hexdigest()
+    else:
+        sha = digest.hexdigest()
     if (spec.sha256 or spec.sha256_prefix) and not spec.hash_matches(sha):
         part.unlink(missing_ok=True)
         expected = spec.sha256 or f"{spec.sha256_prefix}..."
@@ -178,12 +186,29 @@ def fetch(spec: ModelSpec, *, progress: bool = True, timeout: float = 30) -> Pat
             f"expected {expected}); it may be damaged or the server may have changed it. Try again."
         )
     try:
-        _check_loads(spec, part.read_bytes())
+        _check_loads(spec, data if member else part.read_bytes())
     except CheckpointError as exc:
         part.unlink(missing_ok=True)
         raise FetchError(f"The downloaded {spec.title} file cannot be used: {exc}") from None
-    os.replace(part, target)
+    if member:
+        _install_bytes(spec, data)
+        part.unlink(missing_ok=True)
+    else:
+        os.replace(part, target)
     return target
+
+
+def _archive_member(spec: ModelSpec, archive: Path, member: str) -> bytes:
+    """The bytes of ``member`` in the downloaded zip ``archive`` (FetchError if absent or not a zip)."""
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            return bundle.read(member)
+    except KeyError:
+        problem = f"it has no {member}"
+    except (zipfile.BadZipFile, OSError) as exc:
+        problem = f"it is not a readable zip archive ({exc})"
+    archive.unlink(missing_ok=True)
+    raise FetchError(f"The archive downloaded for {spec.title} from {spec.url} cannot be used: {problem}.")
 
 
 def import_file(spec: ModelSpec, source: Path) -> tuple[Path, bool]:

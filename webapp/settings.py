@@ -177,8 +177,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("JOB_SOFT_TIME_LIMIT", 600, minimum=1)
-CELERY_TASK_TIME_LIMIT = env_int("JOB_TIME_LIMIT", 660, minimum=1)
+# Generous: a 12-megapixel Stylize render takes minutes on a CPU (bench/stylize_forward.py).
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("JOB_SOFT_TIME_LIMIT", 1800, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("JOB_TIME_LIMIT", 1860, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = "batch"
 CELERY_TASK_ROUTES = {"studio.*": {"queue": "batch"}, "live.*": {"queue": "live"}}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -1,5 +1,99 @@
-"""pix2pix models: filled in by the pix2pix work."""
+"""pix2pix models for Live Sketch: the official releases and Atelier's bundled landscape demos.
 
+The official generators come from junyanz/pytorch-CycleGAN-and-pix2pix
+(``scripts/download_pix2pix_model.sh`` fetches
+``http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/<name>.pth``);
+all are unet_256 with BatchNorm (ngf 64, 8 levels) and no published hash.
+``direction`` is the direction each was trained in on its official data set,
+i.e. which half of an A|B pair is the input. ``kind`` tells the studio what
+to let people draw: "sketch" (dark lines on white), "label_map" (flat colours,
+from ``palette`` when one is known) or "photo" (an image to translate).
+"""
+
+from ..data.palette import LANDSCAPE_PALETTE
 from ..modelspec import ModelSpec
 
-SPECS: tuple[ModelSpec, ...] = ()
+PAPER = "Isola, Zhu, Zhou, Efros. Image-to-Image Translation with Conditional Adversarial Networks. CVPR 2017."
+_OFFICIAL_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/{name}.pth"
+_OFFICIAL_LICENCE = "BSD-2-Clause"  # licence of the pytorch-CycleGAN-and-pix2pix repository
+_UNET_256 = {"ngf": 64, "num_downs": 8, "norm": "batch", "input_nc": 3, "output_nc": 3, "use_dropout": True}
+
+
+def _official(name: str, title: str, direction: str, kind: str, description: str) -> ModelSpec:
+    return ModelSpec(
+        name=name,
+        family="pix2pix",
+        task="sketch",
+        arch="unet_256",
+        title=title,
+        url=_OFFICIAL_URL.format(name=name),
+        filename=f"{name}.pth",
+        sha256=None,
+        sha256_prefix=None,
+        licence=_OFFICIAL_LICENCE,
+        input_size=256,
+        default=False,
+        paper=PAPER,
+        description=description,
+        options={**_UNET_256, "direction": direction, "kind": kind},
+    )
+
+
+# The bundled demos: small enough to draw live on a laptop CPU (see docs/demo-models.md).
+_DEMO = {"ngf": 16, "num_downs": 6, "norm": "batch", "input_nc": 3, "output_nc": 3, "use_dropout": True, "direction": "AtoB"}
+
+SPECS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        name="landscape-paint",
+        family="pix2pix",
+        task="sketch",
+        arch="unet_64",
+        title="Landscape painter (label map)",
+        url="",
+        filename="landscape-paint.safetensors",
+        sha256=None,
+        sha256_prefix=None,
+        licence="MIT",
+        input_size=256,
+        default=True,
+        paper=PAPER,
+        description=(
+            "Paint sky, clouds, mountains, water, sand, grass, rocks and trees with flat colours and get a "
+            "landscape picture. Atelier's own small model, trained on procedural scenes; fast enough on a CPU."
+        ),
+        bundled=True,
+        options={**_DEMO, "kind": "label_map", "palette": LANDSCAPE_PALETTE},
+    ),
+    ModelSpec(
+        name="landscape-sketch",
+        family="pix2pix",
+        task="sketch",
+        arch="unet_64",
+        title="Landscape from a line drawing",
+        url="",
+        filename="landscape-sketch.safetensors",
+        sha256=None,
+        sha256_prefix=None,
+        licence="MIT",
+        input_size=256,
+        default=True,
+        paper=PAPER,
+        description=(
+            "Draw the outlines of a landscape (horizon, mountains, shore, trees, rocks) in dark lines on white "
+            "and get a picture. Atelier's own small model, trained on procedural scenes; fast enough on a CPU."
+        ),
+        bundled=True,
+        options={**_DEMO, "kind": "sketch"},
+    ),
+    _official("edges2shoes", "Shoes from edges (official pix2pix)", "AtoB", "sketch",
+              "Draw the outline of a shoe; trained on 50k UT Zappos50K photos with HED edges."),
+    _official("facades_label2photo", "Facades from labels (official pix2pix)", "BtoA", "label_map",
+              "Building facades from CMP Facades label maps (windows, doors, balconies ...); "
+              "the label colours are those of the official facades data set."),
+    _official("sat2map", "Map from an aerial photo (official pix2pix)", "AtoB", "photo",
+              "Turns a satellite photo of a city (Google Maps, New York) into a map rendering."),
+    _official("map2sat", "Aerial photo from a map (official pix2pix)", "BtoA", "photo",
+              "Turns a Google Maps rendering into a plausible satellite photo."),
+    _official("day2night", "Day to night (official pix2pix)", "BtoA", "photo",
+              "Turns a daytime outdoor photo into night; trained on the Transient Attributes webcams."),
+)

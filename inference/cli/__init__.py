@@ -16,6 +16,8 @@ from collections.abc import Sequence
 # tool name -> module implementing it
 TOOLS: dict[str, str] = {
     "colorize": "inference.cli.colorize",
+    "stylize": "inference.cli.stylize",
+    "sketch": "inference.cli.sketch",
     "train": "inference.cli.train",
 }
 

@@ -1,0 +1,165 @@
+"""``python -m inference sketch``: turn drawings (line drawings, label maps, A|B pairs) into pictures.
+
+Uses the functions the studio's Live Sketch uses (``load_image`` to read and
+validate, ``render_sketch`` = prepare + generate + finish), so a drawing gives
+the same picture here as on the site for the same model, modes and seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+from ..errors import InferenceError, ModelNotInstalled
+from ..registry import get_spec, specs_for_task
+from .colorize import IMAGE_EXTENSIONS, _collect_jobs, _error, _Job, _write_atomically
+
+_OUTPUT_EXTENSIONS = {"png": ".png", "jpeg": ".jpg"}
+_MAX_BYTES = 1 << 30
+
+EXAMPLES = """\
+examples:
+  python -m inference sketch my_landscape.png --out pictures/
+  python -m inference sketch drawings/ --out pictures/ --model landscape-sketch --no-dropout
+  python -m inference sketch facades/val/ --out facades_out/ --model facades_label2photo --direction BtoA
+  python -m inference sketch shoe.png --out shoes/ --model edges2shoes --norm eval --seed 7
+  python -m inference sketch drawing.png --out out/ --model edges2shoes --weights latest_net_G.pth
+
+modes: --norm official (default) normalises each drawing with its own statistics, as the
+official test.py does; --norm eval uses the running statistics (test.py --eval). Dropout is on
+by default (the official behaviour: each --seed gives a different variation); --no-dropout
+gives a stable picture that only changes where the drawing changes.
+An A|B pair (an image twice as wide as high, the official data set layout) is split and the
+half named by --direction is used; other images are used whole. Outputs are the model's
+input size (256 x 256 for the released models).
+"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the ``sketch`` subcommand."""
+    models = [spec.name for spec in specs_for_task("sketch")]
+    parser = subparsers.add_parser(
+        "sketch",
+        help="turn drawings and label maps into pictures (pix2pix, Isola et al. 2017)",
+        description=textwrap.fill(
+            "Render drawings with a pix2pix generator. Each INPUT is an image file or a folder; folders "
+            "are searched recursively for images (" + ", ".join(sorted(IMAGE_EXTENSIONS)) + ") and their "
+            "structure is mirrored under --out. Existing outputs are skipped unless --overwrite is given. "
+            "A file that fails is reported and the run goes on; the exit code is 1 if any file failed, "
+            "2 for usage errors.",
+            width=78,
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path, help="drawings (image files) or folders of them")
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write results into (created if needed)")
+    parser.add_argument(
+        "--model", choices=models, default=models[0] if models else None,
+        help=f"which generator to use (default: {models[0] if models else 'none'}); with --weights it names "
+        "the model whose input size, palette and direction apply",
+    )
+    parser.add_argument("--weights", type=Path, metavar="FILE",
+                        help="use this generator file (.pth or .safetensors, any official U-Net) instead of the installed model")
+    parser.add_argument("--direction", choices=("AtoB", "BtoA"),
+                        help="which half of an A|B pair is the input (default: the direction the model was trained in)")
+    parser.add_argument("--norm", choices=("official", "eval"), default="official",
+                        help="BatchNorm statistics: each drawing's own (official, default) or the running ones (eval)")
+    parser.add_argument("--dropout", action=argparse.BooleanOptionalAction, default=True,
+                        help="keep dropout on as the noise source (--dropout, default, official) or off for a stable picture (--no-dropout)")
+    parser.add_argument("--seed", type=int, metavar="N", help="dropout seed: the same seed gives the same picture (default: random)")
+    parser.add_argument("--device", metavar="cpu|cuda",
+                        help="where to run the network (default: $ATELIER_DEVICE, else cuda when available, else cpu)")
+    parser.add_argument("--format", choices=sorted(_OUTPUT_EXTENSIONS), default="png", help="output file format (default: png)")
+    parser.add_argument("--quality", type=int, default=92, metavar="N", help="JPEG quality from 1 to 100 (default: 92)")
+    parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist instead of skipping them")
+    parser.add_argument("--max-megapixels", type=float, default=64.0, metavar="N",
+                        help="refuse images larger than N megapixels (default: 64)")
+    parser.set_defaults(run=run, tool_parser=parser)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Render every input; return 0, or 1 if any file failed or the model is missing."""
+    parser: argparse.ArgumentParser = args.tool_parser
+    if args.model is None:
+        parser.error("no Live Sketch model is registered")
+    if not 1 <= args.quality <= 100:
+        parser.error("--quality must be between 1 and 100")
+    if not args.max_megapixels > 0:
+        parser.error("--max-megapixels must be a positive number")
+    for item in args.inputs:
+        if not item.exists():
+            parser.error(f"input {item} does not exist")
+    if args.weights is not None and not args.weights.is_file():
+        parser.error(f"weights file {args.weights} does not exist")
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out {args.out} exists and is not a folder")
+
+    jobs, failures = _collect_jobs(args.inputs, args.out, _OUTPUT_EXTENSIONS[args.format])
+    for source, message in failures:
+        _error(f"{source}: {message}")
+    if not jobs and not failures:
+        _error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
+        return 1
+    todo = [job for job in jobs if args.overwrite or not job.target.exists()]
+    skipped = len(jobs) - len(todo)
+
+    spec = get_spec(args.model)
+    if todo and args.weights is None and not spec.installed:
+        _error(str(ModelNotInstalled(spec)))  # before the seconds it takes to import torch
+        return 1
+
+    done = 0
+    if todo:
+        done, failed = _render_all(args, spec, todo)
+        if failed is None:
+            return 1
+        failures += failed
+
+    summary = f"{done} rendered"
+    if skipped:
+        summary += f", {skipped} skipped (output exists; use --overwrite to redo)"
+    if failures:
+        summary += f", {len(failures)} failed"
+    print(summary + f". Results in {args.out}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _render_all(args: argparse.Namespace, spec, jobs: list[_Job]) -> tuple[int, list | None]:
+    """Load the model once and process ``jobs``; (done, failures), failures None if the model failed."""
+    from tqdm import tqdm
+
+    from ..engine import load_net, pick_device
+    from ..images import encode_image, load_image
+    from ..pipelines.sketch import SketchOptions, render_sketch
+
+    try:
+        options = SketchOptions(norm=args.norm, dropout=args.dropout,
+                                direction=args.direction or spec.options.get("direction", "AtoB"), seed=args.seed)
+        net = load_net(spec, weights=args.weights, device=pick_device(args.device))
+    except InferenceError as exc:
+        _error(str(exc))
+        return 0, None
+
+    failures: list[tuple[Path, str]] = []
+    done = 0
+    max_pixels = int(args.max_megapixels * 1_000_000)
+    with tqdm(jobs, unit="image", desc="sketch", file=sys.stderr, dynamic_ncols=True) as bar:
+        for job in bar:
+            bar.set_postfix_str(job.source.name, refresh=False)
+            try:
+                loaded = load_image(job.source, max_bytes=_MAX_BYTES, max_pixels=max_pixels)
+                (picture,) = render_sketch([loaded.image], net, spec, options)
+                _write_atomically(job.target, encode_image(picture, args.format.upper(), quality=args.quality))
+                done += 1
+            except (InferenceError, OSError) as exc:
+                message = str(exc) if isinstance(exc, InferenceError) else (exc.strerror or str(exc))
+                failures.append((job.source, message))
+                bar.write(f"error: {job.source}: {message}", file=sys.stderr)
+            except Exception as exc:  # one odd file must not end a long batch
+                failures.append((job.source, repr(exc)))
+                bar.write(f"error: {job.source}: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+    return done, failures

@@ -1,0 +1,285 @@
+"""Live Sketch: a drawing (line drawing, label map, photo) in, a pix2pix picture out.
+
+Three pure steps, so the live worker can micro-batch frames from many people
+into one forward pass and still give each of them exactly what a single call
+would give:
+
+- :func:`prepare`: one image -> (C, S, S) tensor in [-1, 1] (the official
+  preprocessing: the half of an A|B pair, RGB, bicubic resize to the model's
+  input size; label maps snapped to the palette);
+- :func:`generate`: (N, C, S, S) -> (N, 3, S, S), one forward pass;
+- :func:`finish`: (3, S, S) -> RGB picture.
+
+Modes (:class:`SketchOptions`):
+
+- ``norm="official"`` is what the official ``test.py`` does without ``--eval``:
+  BatchNorm normalises every image with its own statistics (the generator is
+  left in train mode at batch size 1). BatchNorm at batch size 1 over (H, W)
+  is instance normalisation with BatchNorm's affine parameters, which is how
+  it is computed here, per image, so a batch never mixes statistics between
+  people. Running statistics are neither used nor updated.
+- ``norm="eval"`` uses the running statistics (``--eval``).
+- ``dropout=True`` keeps pix2pix's dropout active as its noise source (the
+  official behaviour); masks are drawn from a per-image seed, so a frame
+  gives the same picture alone or in a batch. ``dropout=False`` gives a
+  stable output that only changes where the drawing changes (live use).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import Tensor, nn
+
+from ..errors import InferenceError
+from ..images import to_rgb_or_l
+from ..nets.pix2pix import UnetGenerator, UnetSkipConnectionBlock
+
+__all__ = ["SketchOptions", "prepare", "generate", "finish", "render_sketch", "snap_to_palette", "palette_colours"]
+
+NORM_MODES = ("official", "eval")
+DIRECTIONS = ("AtoB", "BtoA")
+
+
+@dataclass(frozen=True)
+class SketchOptions:
+    """How to run a pix2pix generator.
+
+    Attributes:
+        norm: "official" (per-image BatchNorm statistics, as the official
+            test.py) or "eval" (running statistics).
+        dropout: keep dropout on (official; varies with the seed) or off (stable).
+        direction: "AtoB" or "BtoA": which half of an A|B pair is the input.
+        seed: dropout seed; None draws a fresh one per image and call.
+    """
+
+    norm: str = "official"
+    dropout: bool = True
+    direction: str = "AtoB"
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.norm not in NORM_MODES:
+            raise InferenceError(f"Unknown normalisation mode {self.norm!r}; use 'official' or 'eval'.")
+        if self.direction not in DIRECTIONS:
+            raise InferenceError(f"Unknown direction {self.direction!r}; use 'AtoB' or 'BtoA'.")
+
+
+# -- preparing the input ------------------------------------------------------------------------
+
+def palette_colours(spec) -> np.ndarray | None:
+    """The label colours of a label-map model as a (K, 3) uint8 array, or None.
+
+    Reads ``spec.options["palette"]``: a list of {"name", "color": "#rrggbb"}.
+    """
+    options = getattr(spec, "options", None) or {}
+    palette = options.get("palette")
+    if options.get("kind") != "label_map" or not palette:
+        return None
+    colours = []
+    for entry in palette:
+        value = str(entry["color"]).lstrip("#")
+        colours.append([int(value[i:i + 2], 16) for i in (0, 2, 4)])
+    return np.asarray(colours, dtype=np.uint8)
+
+
+def snap_to_palette(pixels: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """Replace every pixel by the nearest palette colour (Euclidean in RGB).
+
+    Anti-aliased brush edges and the bicubic resize blend neighbouring
+    labels into colours the network never saw; snapping turns them back
+    into labels.
+
+    Args:
+        pixels: (H, W, 3) uint8.
+        palette: (K, 3) uint8.
+
+    Returns:
+        (H, W, 3) uint8 holding palette colours only.
+    """
+    flat = pixels.reshape(-1, 3).astype(np.int32)
+    colours = palette.astype(np.int32)
+    # |p - c|^2 = |p|^2 - 2 p.c + |c|^2; |p|^2 is the same for every c.
+    scores = flat @ colours.T * -2 + (colours ** 2).sum(axis=1)[None, :]
+    return palette[scores.argmin(axis=1)].reshape(pixels.shape)
+
+
+def prepare(image: Image.Image, spec, *, direction: str = "AtoB") -> Tensor:
+    """Turn a drawing into the generator's input, as the official data loader does.
+
+    An A|B pair (width exactly twice the height, the official data set
+    layout) gives its left half for "AtoB" and its right half for "BtoA";
+    any other image is used whole. The picture is converted to RGB (grey
+    for one-channel models), resized to ``spec.input_size`` squared with
+    bicubic resampling, and for label-map models every pixel is snapped to
+    the nearest palette colour.
+
+    Args:
+        image: any Pillow mode; transparency is composited on white.
+        spec: the model's registry entry (``input_size``, ``options``).
+        direction: "AtoB" or "BtoA".
+
+    Returns:
+        (C, S, S) float32 in [-1, 1], C = ``spec.options.get("input_nc", 3)``.
+    """
+    if direction not in DIRECTIONS:
+        raise InferenceError(f"Unknown direction {direction!r}; use 'AtoB' or 'BtoA'.")
+    picture = to_rgb_or_l(image)
+    width, height = picture.size
+    if width == 2 * height:
+        half = (0, 0, height, height) if direction == "AtoB" else (height, 0, width, height)
+        picture = picture.crop(half)
+    options = getattr(spec, "options", None) or {}
+    channels = int(options.get("input_nc", 3))
+    picture = picture.convert("L" if channels == 1 else "RGB")
+    size = int(spec.input_size)
+    if picture.size != (size, size):
+        picture = picture.resize((size, size), Image.Resampling.BICUBIC)
+    pixels = np.asarray(picture)
+    palette = palette_colours(spec)
+    if palette is not None and channels == 3:
+        pixels = snap_to_palette(pixels, palette)
+    tensor = torch.from_numpy(np.array(pixels, copy=True)).float().div_(127.5).sub_(1.0)
+    return tensor.unsqueeze(0) if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous()
+
+
+# -- the forward pass -----------------------------------------------------------------------------
+
+class _ModeCall:
+    """Applies one layer the way the chosen mode wants; never changes the module.
+
+    Passed to :meth:`UnetSkipConnectionBlock.forward_with`. Dropout masks
+    come from one generator per image, drawn in the order the layers run,
+    so image i of a batch gets exactly the masks a batch of one would.
+    """
+
+    def __init__(self, options: SketchOptions, generators: list[torch.Generator] | None) -> None:
+        self.official = options.norm == "official"
+        self.generators = generators
+
+    def __call__(self, layer: nn.Module, x: Tensor) -> Tensor:
+        if isinstance(layer, UnetSkipConnectionBlock):
+            return layer.forward_with(x, self)
+        if isinstance(layer, nn.BatchNorm2d):
+            if self.official:
+                return F.instance_norm(x, weight=layer.weight, bias=layer.bias, eps=layer.eps)
+            return F.batch_norm(x, layer.running_mean, layer.running_var, layer.weight, layer.bias,
+                                training=False, momentum=0.0, eps=layer.eps)
+        if isinstance(layer, nn.Dropout):
+            if self.generators is None or layer.p == 0:
+                return x
+            return x * self._masks(x, layer.p)
+        return layer(x)
+
+    def _masks(self, x: Tensor, p: float) -> Tensor:
+        """(N, C, H, W) keep-masks scaled by 1 / (1 - p), as nn.Dropout draws them on the CPU."""
+        shape = (1, *x.shape[1:])
+        # Drawn on the CPU: the same seed gives the same picture on every device.
+        masks = [torch.empty(shape).bernoulli_(1 - p, generator=g) for g in self.generators]
+        return torch.cat(masks).div_(1 - p).to(device=x.device, dtype=x.dtype)
+
+
+def fresh_seed() -> int:
+    """A random dropout seed (63 bits), for frames that did not ask for one."""
+    return int.from_bytes(os.urandom(8), "little") >> 1
+
+
+def generate(net: nn.Module, batch: Tensor, options: SketchOptions, seeds: Sequence[int | None]) -> Tensor:
+    """Run the generator once on a batch, honouring the normalisation and dropout modes.
+
+    Image i of the result depends only on image i of the batch and
+    ``seeds[i]``: a batch of N equals N calls with one image each.
+
+    Args:
+        net: a :class:`~inference.nets.pix2pix.UnetGenerator` (any train/eval
+            state; it is not changed). Runs on its device and dtype (a half
+            precision and/or channels_last net on CUDA works).
+        batch: (N, C, S, S) in [-1, 1], S a multiple of ``2 ** num_downs``.
+        options: the modes; ``options.seed`` is not used here (see ``seeds``).
+        seeds: one dropout seed per image (None: a fresh random one); ignored
+            when ``options.dropout`` is False.
+
+    Returns:
+        (N, 3, S, S) float32 on the CPU, in [-1, 1].
+
+    Raises:
+        InferenceError: wrong shapes or network, or the GPU ran out of memory.
+    """
+    if not isinstance(net, UnetGenerator):
+        raise InferenceError(f"Live Sketch needs a pix2pix U-Net generator, not a {type(net).__name__}.")
+    if batch.dim() != 4:
+        raise InferenceError(f"Expected a batch of images shaped (N, C, H, W), got shape {tuple(batch.shape)}.")
+    if len(seeds) != batch.shape[0]:
+        raise InferenceError(f"Got {len(seeds)} seeds for a batch of {batch.shape[0]} images; give one per image.")
+    multiple = net.multiple
+    if batch.shape[-1] % multiple or batch.shape[-2] % multiple:
+        raise InferenceError(
+            f"This generator needs images whose sides are multiples of {multiple} pixels; "
+            f"got {batch.shape[-1]} x {batch.shape[-2]}."
+        )
+    generators = None
+    if options.dropout:
+        generators = [torch.Generator().manual_seed(fresh_seed() if s is None else int(s)) for s in seeds]
+
+    parameter = next(net.parameters())
+    try:
+        with torch.inference_mode():
+            x = batch.to(device=parameter.device, dtype=parameter.dtype)
+            if parameter.dim() == 4 and parameter.is_contiguous(memory_format=torch.channels_last) \
+                    and not parameter.is_contiguous():
+                x = x.contiguous(memory_format=torch.channels_last)
+            out = _ModeCall(options, generators)(net.model, x)
+            result = out.float().cpu()
+        out_of_memory = False
+    except torch.cuda.OutOfMemoryError:
+        out_of_memory = True
+    if out_of_memory:
+        # Outside the except block, so the frames holding the tensors are gone.
+        torch.cuda.empty_cache()
+        raise InferenceError("The GPU ran out of memory while drawing this picture. Try again in a moment.")
+    return result
+
+
+def finish(tensor: Tensor) -> Image.Image:
+    """(3, H, W) in [-1, 1] (any device or dtype) -> "RGB" picture, rounding to the nearest level."""
+    if tensor.dim() != 3 or tensor.shape[0] not in (1, 3):
+        raise InferenceError(f"Expected one image shaped (3, H, W), got shape {tuple(tensor.shape)}.")
+    pixels = tensor.detach().float().cpu().add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
+    array = pixels.permute(1, 2, 0).numpy()
+    if array.shape[2] == 1:
+        return Image.fromarray(array[:, :, 0], "L").convert("RGB")
+    return Image.fromarray(np.ascontiguousarray(array), "RGB")
+
+
+def render_sketch(images: Sequence[Image.Image], net: nn.Module, spec, options: SketchOptions = SketchOptions(),
+                  *, batch_size: int = 8) -> list[Image.Image]:
+    """Prepare, generate and finish several drawings (what the CLI and the batch queue use).
+
+    Every image gets ``options.seed`` as its dropout seed (a fresh one each
+    if None), so each result equals the site's result for that drawing alone.
+
+    Args:
+        images: drawings, any size and mode.
+        net: the generator (see :func:`generate`).
+        spec: its registry entry (input size, palette).
+        options: modes and direction.
+        batch_size: images per forward pass (results do not depend on it).
+
+    Returns:
+        One "RGB" picture of ``spec.input_size`` squared per drawing.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be positive")
+    results: list[Image.Image] = []
+    for start in range(0, len(images), batch_size):
+        chunk = images[start:start + batch_size]
+        batch = torch.stack([prepare(image, spec, direction=options.direction) for image in chunk])
+        out = generate(net, batch, options, [options.seed] * len(chunk))
+        results.extend(finish(picture) for picture in out)
+    return results

@@ -1,0 +1,142 @@
+"""Train a multi-style network (conditional instance norm) with a VGG-16 perceptual loss.
+
+Dumoulin, Shlens, Kudlur, "A Learned Representation for Artistic Style"
+(ICLR 2017): one TransformerNet for all the pictures in --styles, with a
+(gamma, beta) row per style in every instance norm, plus Atelier's identity
+row, trained with the content loss only so that the studio's strength
+slider can fade each style out towards the photo.
+
+Loss (Johnson et al. 2016), on VGG-16 features of RGB in [0, 1]:
+  content  = content-weight * MSE(relu2_2 (or relu3_3) of output, of photo)
+  style    = style-weight * sum over relu1_2, relu2_2, relu3_3, relu4_3 of
+             MSE(Gram(output), Gram(style image)), Gram normalised by C*H*W
+  tv       = tv-weight * mean squared difference of neighbouring pixels
+Each step trains one slot, drawn at random (identity included), on a batch
+of random crops of the photos in --content.
+
+Writes losses.csv and samples-*.png (rows: evaluation photos; columns: the
+photo, each style, the identity) to --out every --interval steps, then
+installs the net into the models folder with thumbnails of its styles.
+
+examples:
+  python -m inference train stylize --content photos/ --styles paintings/ --name my-styles
+  python -m inference train stylize --content coco/ --styles paintings/ --steps 40000 --batch-size 8 \\
+      --content-layer relu3_3 --style-weight 5e10 --device cuda --out runs/my-styles
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InferenceError
+from ..paths import data_dir
+
+CONTENT_LAYERS = ("relu2_2", "relu3_3")
+
+
+def slug(text: str) -> str:
+    """A registry- and file-name-safe lowercase version of ``text`` ("Starry Night!" -> "starry-night")."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "style"
+
+
+@dataclass
+class StylizeTraining:
+    """Settings of one training run (the command's options, with their defaults)."""
+
+    content: Path
+    styles: Path
+    image_size: int = 256
+    style_size: int = 512
+    batch_size: int = 4
+    steps: int = 40_000
+    max_steps: int | None = None
+    lr: float = 1e-3
+    content_weight: float = 1e5
+    style_weight: float = 1e10
+    tv_weight: float = 1e5
+    content_layer: str = "relu2_2"
+    interval: int = 500
+    seed: int = 42
+    eval_photos: int = 4
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``train stylize``."""
+    d = StylizeTraining(Path(), Path())
+    parser.add_argument("--content", type=Path, required=True, metavar="DIR", help="folder of photos (searched recursively)")
+    parser.add_argument("--styles", type=Path, required=True, metavar="DIR",
+                        help="folder of style pictures, one style each; file names become style names")
+    parser.add_argument("--name", metavar="NAME", help="registry name to install as (default: styles-<styles folder name>)")
+    parser.add_argument("--out", type=Path, metavar="RUN_DIR",
+                        help="folder for losses.csv, sample grids and a copy of the weights (default: <data dir>/runs/NAME)")
+    parser.add_argument("--image-size", type=int, default=d.image_size, metavar="PX", help=f"training crop side (default: {d.image_size})")
+    parser.add_argument("--style-size", type=int, default=d.style_size, metavar="PX",
+                        help=f"longer side the style pictures are scaled to (default: {d.style_size}); larger = smaller strokes")
+    parser.add_argument("--batch-size", type=int, default=d.batch_size, metavar="N", help=f"photos per step (default: {d.batch_size})")
+    parser.add_argument("--steps", type=int, default=d.steps, metavar="N", help=f"training steps (default: {d.steps})")
+    parser.add_argument("--max-steps", type=int, metavar="N", help="stop after N steps even if --steps is larger (quick trials)")
+    parser.add_argument("--lr", type=float, default=d.lr, help=f"Adam learning rate (default: {d.lr:g})")
+    parser.add_argument("--content-weight", type=float, default=d.content_weight, metavar="W", help=f"default: {d.content_weight:g}")
+    parser.add_argument("--style-weight", type=float, default=d.style_weight, metavar="W", help=f"default: {d.style_weight:g}")
+    parser.add_argument("--tv-weight", type=float, default=d.tv_weight, metavar="W",
+                        help=f"total variation weight, 0 to disable (default: {d.tv_weight:g})")
+    parser.add_argument("--content-layer", choices=CONTENT_LAYERS, default=d.content_layer,
+                        help=f"VGG-16 layer of the content loss (default: {d.content_layer}; relu3_3 lets the style change more)")
+    parser.add_argument("--interval", type=int, default=d.interval, metavar="N", help=f"log and write samples every N steps (default: {d.interval})")
+    parser.add_argument("--vgg", type=Path, metavar="FILE", help="VGG-16 weights in torchvision's layout (default: the installed vgg16 model)")
+    parser.add_argument("--random-vgg", action="store_true", help="use a randomly initialised VGG-16 (tests only: the styles will not be learnt)")
+    parser.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default: {d.seed})")
+    parser.add_argument("--device", metavar="cpu|cuda", help="where to train (default: $ATELIER_DEVICE, else cuda when available, else cpu)")
+    parser.add_argument("--no-install", action="store_true", help="only write the run folder; do not install into the models folder")
+
+
+def check_name(name: str) -> None:
+    """Refuse a name that is not a slug or belongs to a published model."""
+    from ..registry import REGISTRY
+
+    if slug(name) != name.lower() or not name:
+        raise InferenceError(f"--name {name!r}: use letters, digits and dashes only.")
+    if name in REGISTRY:
+        raise InferenceError(f"--name {name!r} is a published model; choose another name.")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, write the run folder, install; 0 on success, 1 on a problem (message on stderr)."""
+    from ..engine import pick_device
+    from .style_run import RunFolder
+    from .stylize_loop import install, load_vgg16, train, weights_bytes
+
+    name = args.name or f"styles-{slug(args.styles.name)}"
+    config = StylizeTraining(
+        content=args.content, styles=args.styles, image_size=args.image_size, style_size=args.style_size,
+        batch_size=args.batch_size, steps=args.steps, max_steps=args.max_steps, lr=args.lr,
+        content_weight=args.content_weight, style_weight=args.style_weight, tv_weight=args.tv_weight,
+        content_layer=args.content_layer, interval=args.interval, seed=args.seed,
+    )
+    for option, value in (("--image-size", config.image_size), ("--style-size", config.style_size),
+                          ("--batch-size", config.batch_size), ("--steps", config.steps), ("--interval", config.interval)):
+        if value < 1:
+            print(f"error: {option} must be at least 1", file=sys.stderr)
+            return 2
+    try:
+        check_name(name)
+        device = pick_device(args.device)
+        vgg = load_vgg16(args.vgg, args.random_vgg, args.seed)
+        out = args.out or data_dir() / "runs" / name
+        result = train(config, vgg, device=device, run_folder=RunFolder(out))
+    except InferenceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"evaluation loss {result.eval_before:.4g} -> {result.eval_after:.4g} after {result.steps} steps; "
+          f"run folder {out}", file=sys.stderr)
+    if args.no_install:
+        (out / f"{name}.safetensors").write_bytes(weights_bytes(result))
+        print(f"not installed (--no-install); weights in {out / (name + '.safetensors')}", file=sys.stderr)
+        return 0
+    spec = install(result, name, config, run_folder=out)
+    print(f"installed {spec.name} ({len(result.style_names)} styles) as {spec.path}", file=sys.stderr)
+    return 0

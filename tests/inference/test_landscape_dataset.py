@@ -1,0 +1,92 @@
+"""The procedural landscape data set is deterministic, in the official A|B layout, with clean labels."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inference.data.landscapes import main, pair_image, render_scene, write_dataset
+from inference.data.palette import LABEL_RGB, LANDSCAPE_LABELS, LANDSCAPE_PALETTE
+
+SIZE = 64
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    root = tmp_path_factory.mktemp("landscapes")
+    for kind in ("paint", "sketch"):
+        write_dataset(root / kind, kind=kind, count=4, val_count=2, size=SIZE, seed=9, progress=False)
+    return root
+
+
+def _halves(path):
+    pixels = np.asarray(Image.open(path).convert("RGB"))
+    return pixels[:, :SIZE], pixels[:, SIZE:]
+
+
+def test_the_same_seed_draws_the_same_scene_and_another_seed_another():
+    first, again, other = render_scene(5, SIZE), render_scene(5, SIZE), render_scene(6, SIZE)
+    for attribute in ("picture", "label_map", "sketch"):
+        assert np.array_equal(np.asarray(getattr(first, attribute)), np.asarray(getattr(again, attribute)))
+    assert not np.array_equal(np.asarray(first.picture), np.asarray(other.picture))
+
+
+def test_files_are_written_in_the_official_layout_with_a_left_of_b(dataset):
+    for kind in ("paint", "sketch"):
+        assert sorted(p.name for p in (dataset / kind / "train").iterdir()) == [f"{i:05d}.png" for i in range(4)]
+        assert sorted(p.name for p in (dataset / kind / "val").iterdir()) == ["00000.png", "00001.png"]
+        assert Image.open(dataset / kind / "train" / "00000.png").size == (2 * SIZE, SIZE)
+    # Both kinds of the same seed share the picture (B) and differ in the drawing (A).
+    paint_a, paint_b = _halves(dataset / "paint" / "train" / "00001.png")
+    sketch_a, sketch_b = _halves(dataset / "sketch" / "train" / "00001.png")
+    assert np.array_equal(paint_b, sketch_b) and not np.array_equal(paint_a, sketch_a)
+
+
+def test_writing_again_gives_the_same_bytes(dataset, tmp_path):
+    write_dataset(tmp_path, kind="paint", count=2, val_count=0, size=SIZE, seed=9, progress=False)
+    assert (tmp_path / "train" / "00001.png").read_bytes() == (dataset / "paint" / "train" / "00001.png").read_bytes()
+
+
+def test_label_maps_use_only_palette_colours_and_match_the_labels():
+    palette = {tuple(c) for c in LABEL_RGB}
+    seen = set()
+    for seed in range(6):
+        scene = render_scene(seed, SIZE)
+        colours = {tuple(c) for c in np.asarray(scene.label_map).reshape(-1, 3).tolist()}
+        assert colours <= palette
+        assert np.array_equal(np.asarray(scene.label_map), np.asarray(LABEL_RGB, dtype=np.uint8)[scene.labels])
+        seen |= set(np.unique(scene.labels).tolist())
+    assert {0, 6} <= seen and len(seen) >= 5  # sky and grass always, and a good part of the rest
+
+
+def test_the_palette_names_every_label_once_with_distinct_colours():
+    names = [entry["name"] for entry in LANDSCAPE_PALETTE]
+    assert names == [name for name, _ in LANDSCAPE_LABELS] and len(set(names)) == len(names)
+    assert {"sky", "cloud", "water", "grass", "rock", "sand", "tree", "mountain"} <= set(names)
+    colours = np.asarray(LABEL_RGB, dtype=float)
+    distances = np.linalg.norm(colours[:, None] - colours[None], axis=-1) + np.eye(len(colours)) * 1e9
+    assert distances.min() > 50  # far enough apart for snapping anti-aliased strokes back
+
+
+def test_sketches_are_mostly_white_with_dark_lines(dataset):
+    for path in sorted((dataset / "sketch" / "train").iterdir()):
+        drawing, _ = _halves(path)
+        grey = drawing.mean(axis=2)
+        assert (grey > 200).mean() > 0.7
+        assert (grey < 120).mean() > 0.005
+        assert np.ptp(drawing.astype(int), axis=2).max() <= 2  # grey ink, no colour
+
+
+def test_pictures_look_like_landscapes_sky_above_ground():
+    scene = render_scene(3, SIZE)
+    picture = np.asarray(scene.picture).astype(float)
+    top, bottom = picture[: SIZE // 6], picture[-SIZE // 6:]
+    assert top[..., 2].mean() > top[..., 0].mean()  # a sky is bluer than it is red
+    assert picture.std() > 10  # textured, not flat colour
+    assert pair_image(scene, "paint").size == (2 * SIZE, SIZE)
+    assert not np.array_equal(top.mean(axis=(0, 1)), bottom.mean(axis=(0, 1)))
+
+
+def test_the_command_line_writes_a_data_set(tmp_path, capsys):
+    assert main(["--out", str(tmp_path), "--kind", "sketch", "--count", "2", "--val", "1", "--size", "32", "--seed", "4"]) == 0
+    assert len(list((tmp_path / "train").iterdir())) == 2 and len(list((tmp_path / "val").iterdir())) == 1
+    assert "2 training and 1 validation pairs" in capsys.readouterr().err

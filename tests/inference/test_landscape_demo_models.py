@@ -1,0 +1,49 @@
+"""The bundled landscape models ship installed and turn drawings into landscape pictures."""
+
+import numpy as np
+import pytest
+
+from inference.data.landscapes import render_scene, scene_seed
+from inference.engine import clear_cache, load_net
+from inference.pipelines.sketch import SketchOptions, render_sketch
+from inference.registry import get_spec, specs_for_task
+
+DEMOS = {"landscape-paint": "label_map", "landscape-sketch": "sketch"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def forget_loaded_nets():
+    yield
+    clear_cache()
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    """Scenes from the held-out "test" stream: never seen in training."""
+    return [render_scene(scene_seed(7, "test", i), 256) for i in range(3)]
+
+
+@pytest.mark.parametrize("name", sorted(DEMOS))
+def test_the_demo_model_is_bundled_installed_and_small(name):
+    spec = get_spec(name)
+    assert spec.bundled and spec.installed and spec.default and spec.licence == "MIT"
+    assert spec.task == "sketch" and spec.options["kind"] == DEMOS[name]
+    assert spec.path.stat().st_size <= 5_000_000
+    assert [s.name for s in specs_for_task("sketch")][:2] == ["landscape-paint", "landscape-sketch"]
+
+
+@pytest.mark.parametrize("name", sorted(DEMOS))
+def test_the_demo_model_draws_a_landscape_from_a_held_out_drawing(name, scenes):
+    spec = get_spec(name)
+    net = load_net(spec, device="cpu")
+    drawings = [scene.label_map if DEMOS[name] == "label_map" else scene.sketch for scene in scenes]
+    pictures = render_sketch(drawings, net, spec, SketchOptions(dropout=False))
+    for picture, scene in zip(pictures, scenes):
+        result = np.asarray(picture).astype(float)
+        target = np.asarray(scene.picture).astype(float)
+        assert picture.size == (256, 256) and result.std() > 10  # not a constant image
+        # Closer to the real picture than the best flat colour is.
+        flat = np.abs(target - target.mean(axis=(0, 1))).mean()
+        assert np.abs(result - target).mean() < 0.8 * flat
+        # Sky on top: bluer than red, and the top differs from the bottom.
+        assert result[:32, ..., 2].mean() > result[:32, ..., 0].mean()
