@@ -12,7 +12,6 @@ import importlib
 import http.client
 import os
 import socket
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 from .catalog import published_specs
 from .catalog.local import local_specs
 from .errors import CheckpointError, FetchError, InferenceError
+from .files import write_atomically
 from .modelspec import ModelSpec
 
 __all__ = ["ModelSpec", "REGISTRY", "all_models", "get_spec", "specs_for_task", "build_net",
@@ -99,20 +99,8 @@ def _check_loads(spec: ModelSpec, data: bytes) -> None:
 
 
 def _install_bytes(spec: ModelSpec, data: bytes) -> Path:
-    """Write ``data`` to ``spec.path`` atomically: readers never see a half-written file."""
-    target = spec.path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    """Write ``data`` to ``spec.path`` atomically and durably: readers never see a half-written file."""
+    return write_atomically(spec.path, data, durable=True)
 
 
 def fetch(spec: ModelSpec, *, progress: bool = True, timeout: float = 30) -> Path:

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InferenceError, ModelNotInstalled
 from ..registry import REGISTRY, specs_for_task
+from .batch import IMAGE_EXTENSIONS, MAX_INPUT_BYTES, OUTPUT_EXTENSIONS, Job, collect_jobs, error, write_atomically
 
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"}
-_OUTPUT_EXTENSIONS = {"png": ".png", "jpeg": ".jpg"}
-_MAX_BYTES = 1 << 30  # 1 GiB: the CLI trusts its user more than the site does
 
 EXAMPLES = """\
 examples:
@@ -67,7 +62,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         metavar="FILE",
         help="use this weights file (.pth or .safetensors) instead of the installed model; --model must name its architecture",
     )
-    parser.add_argument("--format", choices=sorted(_OUTPUT_EXTENSIONS), default="png", help="output file format (default: png)")
+    parser.add_argument("--format", choices=sorted(OUTPUT_EXTENSIONS), default="png", help="output file format (default: png)")
     parser.add_argument("--quality", type=int, default=92, metavar="N", help="JPEG quality from 1 to 100 (default: 92)")
     parser.add_argument(
         "--hints",
@@ -90,64 +85,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.set_defaults(run=run, tool_parser=parser)
     return parser
-
-
-@dataclass
-class _Job:
-    source: Path
-    target: Path
-
-
-def _is_within(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-def _collect_jobs(inputs: list[Path], out: Path, extension: str) -> tuple[list[_Job], list[tuple[Path, str]]]:
-    """Map inputs to output paths; returns (jobs, [(source, error)]) for clashes."""
-    jobs: list[_Job] = []
-    problems: list[tuple[Path, str]] = []
-    claimed: dict[Path, Path] = {}
-
-    def add(source: Path, target: Path) -> None:
-        key = target.resolve()
-        if key in claimed:
-            problems.append((source, f"its output {target} would overwrite the output of {claimed[key]}"))
-            return
-        claimed[key] = source
-        jobs.append(_Job(source, target))
-
-    for item in inputs:
-        if item.is_dir():
-            for source in sorted(p for p in item.rglob("*") if p.is_file()):
-                # Never pick up our own results when --out lies inside an input folder.
-                if source.suffix.lower() not in IMAGE_EXTENSIONS or _is_within(source, out):
-                    continue
-                relative = source.relative_to(item)
-                add(source, out / relative.parent / (relative.stem + extension))
-        else:
-            add(item, out / (item.stem + extension))
-    return jobs, problems
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    # A crash mid-write must not leave a file that a later run would skip.
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -178,11 +115,11 @@ def run(args: argparse.Namespace) -> int:
         except InferenceError as exc:
             parser.error(f"hints file {args.hints}: {exc}")
 
-    jobs, failures = _collect_jobs(args.inputs, args.out, _OUTPUT_EXTENSIONS[args.format])
+    jobs, failures = collect_jobs(args.inputs, args.out, OUTPUT_EXTENSIONS[args.format])
     for source, message in failures:
-        _error(f"{source}: {message}")
+        error(f"{source}: {message}")
     if not jobs and not failures:
-        _error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
+        error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
         return 1
     todo = [job for job in jobs if args.overwrite or not job.target.exists()]
     skipped = len(jobs) - len(todo)
@@ -190,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     spec = REGISTRY[args.model]
     if todo and args.weights is None and not spec.installed:
         # Answer before the seconds it takes to import torch.
-        _error(str(ModelNotInstalled(spec)))
+        error(str(ModelNotInstalled(spec)))
         return 1
 
     done = 0
@@ -209,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _colourise_all(args: argparse.Namespace, jobs: list[_Job], hints: list) -> tuple[int, list | None]:
+def _colourise_all(args: argparse.Namespace, jobs: list[Job], hints: list) -> tuple[int, list | None]:
     """Load the model once and process ``jobs``; (done, failures), failures None if the model failed."""
     # torch and the nets are imported here, not at module import, so that
     # `--help` and usage errors answer instantly.
@@ -224,7 +161,7 @@ def _colourise_all(args: argparse.Namespace, jobs: list[_Job], hints: list) -> t
         device = pick_device(args.device)
         net = load_net(spec, weights=args.weights, device=device)
     except InferenceError as exc:
-        _error(str(exc))
+        error(str(exc))
         return 0, None
     if hints and not hasattr(net, "model_class"):
         print(f"warning: {spec.name} cannot use colour hints; they are ignored (use --model siggraph17)", file=sys.stderr)
@@ -236,11 +173,11 @@ def _colourise_all(args: argparse.Namespace, jobs: list[_Job], hints: list) -> t
         for job in bar:
             bar.set_postfix_str(job.source.name, refresh=False)
             try:
-                loaded = load_image(job.source, max_bytes=_MAX_BYTES, max_pixels=max_pixels)
+                loaded = load_image(job.source, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels)
                 if loaded.was_colour:
                     bar.write(f"note: {job.source} is in colour; it is converted to grey first", file=sys.stderr)
                 result = colorize(black_and_white(loaded), net, hints=hints, input_size=spec.input_size)
-                _write_atomically(job.target, encode_image(result, args.format.upper(), quality=args.quality))
+                write_atomically(job.target, encode_image(result, args.format.upper(), quality=args.quality))
                 done += 1
             except (InferenceError, OSError) as exc:
                 message = str(exc) if isinstance(exc, InferenceError) else (exc.strerror or str(exc))

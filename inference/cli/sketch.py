@@ -14,10 +14,8 @@ from pathlib import Path
 
 from ..errors import InferenceError, ModelNotInstalled
 from ..registry import get_spec, specs_for_task
-from .colorize import IMAGE_EXTENSIONS, _collect_jobs, _error, _Job, _write_atomically
+from .batch import IMAGE_EXTENSIONS, MAX_INPUT_BYTES, OUTPUT_EXTENSIONS, Job, collect_jobs, error, write_atomically
 
-_OUTPUT_EXTENSIONS = {"png": ".png", "jpeg": ".jpg"}
-_MAX_BYTES = 1 << 30
 
 EXAMPLES = """\
 examples:
@@ -72,7 +70,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--seed", type=int, metavar="N", help="dropout seed: the same seed gives the same picture (default: random)")
     parser.add_argument("--device", metavar="cpu|cuda",
                         help="where to run the network (default: $ATELIER_DEVICE, else cuda when available, else cpu)")
-    parser.add_argument("--format", choices=sorted(_OUTPUT_EXTENSIONS), default="png", help="output file format (default: png)")
+    parser.add_argument("--format", choices=sorted(OUTPUT_EXTENSIONS), default="png", help="output file format (default: png)")
     parser.add_argument("--quality", type=int, default=92, metavar="N", help="JPEG quality from 1 to 100 (default: 92)")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist instead of skipping them")
     parser.add_argument("--max-megapixels", type=float, default=64.0, metavar="N",
@@ -98,18 +96,18 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out {args.out} exists and is not a folder")
 
-    jobs, failures = _collect_jobs(args.inputs, args.out, _OUTPUT_EXTENSIONS[args.format])
+    jobs, failures = collect_jobs(args.inputs, args.out, OUTPUT_EXTENSIONS[args.format])
     for source, message in failures:
-        _error(f"{source}: {message}")
+        error(f"{source}: {message}")
     if not jobs and not failures:
-        _error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
+        error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
         return 1
     todo = [job for job in jobs if args.overwrite or not job.target.exists()]
     skipped = len(jobs) - len(todo)
 
     spec = get_spec(args.model)
     if todo and args.weights is None and not spec.installed:
-        _error(str(ModelNotInstalled(spec)))  # before the seconds it takes to import torch
+        error(str(ModelNotInstalled(spec)))  # before the seconds it takes to import torch
         return 1
 
     done = 0
@@ -128,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _render_all(args: argparse.Namespace, spec, jobs: list[_Job]) -> tuple[int, list | None]:
+def _render_all(args: argparse.Namespace, spec, jobs: list[Job]) -> tuple[int, list | None]:
     """Load the model once and process ``jobs``; (done, failures), failures None if the model failed."""
     from tqdm import tqdm
 
@@ -141,7 +139,7 @@ def _render_all(args: argparse.Namespace, spec, jobs: list[_Job]) -> tuple[int, 
                                 direction=args.direction or spec.options.get("direction", "AtoB"), seed=args.seed)
         net = load_net(spec, weights=args.weights, device=pick_device(args.device))
     except InferenceError as exc:
-        _error(str(exc))
+        error(str(exc))
         return 0, None
 
     failures: list[tuple[Path, str]] = []
@@ -151,9 +149,9 @@ def _render_all(args: argparse.Namespace, spec, jobs: list[_Job]) -> tuple[int, 
         for job in bar:
             bar.set_postfix_str(job.source.name, refresh=False)
             try:
-                loaded = load_image(job.source, max_bytes=_MAX_BYTES, max_pixels=max_pixels)
+                loaded = load_image(job.source, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels)
                 (picture,) = render_sketch([loaded.image], net, spec, options)
-                _write_atomically(job.target, encode_image(picture, args.format.upper(), quality=args.quality))
+                write_atomically(job.target, encode_image(picture, args.format.upper(), quality=args.quality))
                 done += 1
             except (InferenceError, OSError) as exc:
                 message = str(exc) if isinstance(exc, InferenceError) else (exc.strerror or str(exc))

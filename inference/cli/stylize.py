@@ -19,10 +19,8 @@ from ..errors import InferenceError, ModelNotInstalled
 from ..modelspec import ModelSpec
 from ..pipelines.style_options import PRESERVE_COLOUR_MODES
 from ..registry import get_spec, specs_for_task
-from .colorize import IMAGE_EXTENSIONS, _collect_jobs, _write_atomically
+from .batch import IMAGE_EXTENSIONS, MAX_INPUT_BYTES, OUTPUT_EXTENSIONS, collect_jobs, error, write_atomically
 
-_OUTPUT_EXTENSIONS = {"png": ".png", "jpeg": ".jpg"}
-_MAX_BYTES = 1 << 30  # 1 GiB: the CLI trusts its user more than the site does
 _DEFAULT_MODEL = "candy"
 
 EXAMPLES = """\
@@ -91,7 +89,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--max-side", type=int, metavar="PX", help="scale photos down to this longer side first (default: full resolution)")
     parser.add_argument("--tile", type=int, default=1024, metavar="PX",
                         help="render photos larger than this in overlapping tiles of this size; 0 = never (default: 1024)")
-    parser.add_argument("--format", choices=sorted(_OUTPUT_EXTENSIONS), default="png", help="output file format (default: png)")
+    parser.add_argument("--format", choices=sorted(OUTPUT_EXTENSIONS), default="png", help="output file format (default: png)")
     parser.add_argument("--quality", type=int, default=92, metavar="N", help="JPEG quality from 1 to 100 (default: 92)")
     parser.add_argument("--device", metavar="cpu|cuda", help="where to run the network (default: $ATELIER_DEVICE, else cuda when available, else cpu)")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist instead of skipping them")
@@ -180,9 +178,6 @@ def _plan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> _Plan:
     return _Plan(mode, spec)
 
 
-def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-
 
 def run(args: argparse.Namespace) -> int:
     """Stylise every input; return 0, 1 if any file or the model failed, 2 on usage errors."""
@@ -221,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         plan = _plan(args, parser)
     except InferenceError as exc:
-        _error(str(exc))
+        error(str(exc))
         return 1
     if style_weights is not None and plan.kind != "multistyle":
         parser.error("--style-weights is for multi-style models; this one has a single style")
@@ -238,11 +233,11 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out {args.out} exists and is not a folder")
 
-    jobs, failures = _collect_jobs(args.inputs, args.out, _OUTPUT_EXTENSIONS[args.format])
+    jobs, failures = collect_jobs(args.inputs, args.out, OUTPUT_EXTENSIONS[args.format])
     for source, message in failures:
-        _error(f"{source}: {message}")
+        error(f"{source}: {message}")
     if not jobs and not failures:
-        _error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
+        error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
         return 1
     todo = [job for job in jobs if args.overwrite or not job.target.exists()]
     skipped = len(jobs) - len(todo)
@@ -251,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
         # Answer before the seconds it takes to import torch.
         for spec, weights in ((plan.spec, plan.weights), (plan.encoder_spec, plan.encoder_weights)):
             if spec is not None and weights is None and not spec.installed:
-                _error(str(ModelNotInstalled(spec)))
+                error(str(ModelNotInstalled(spec)))
                 return 1
 
     done = 0
@@ -307,7 +302,7 @@ def _stylise_all(
             encoder = load_net(plan.encoder_spec, weights=plan.encoder_weights, device=device)
             blend = []
             for path, weight in styles:
-                picture = load_image(path, max_bytes=_MAX_BYTES, max_pixels=max_pixels).image
+                picture = load_image(path, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels).image
                 blend.append((style_statistics(encoder, picture, max_side=args.style_size), weight))
 
             def render(image):
@@ -326,7 +321,7 @@ def _stylise_all(
             def render(image):
                 return stylize_transformer(image, net, options)
     except InferenceError as exc:
-        _error(str(exc))
+        error(str(exc))
         return 0, None
 
     failures: list[tuple[Path, str]] = []
@@ -335,9 +330,9 @@ def _stylise_all(
         for job in bar:
             bar.set_postfix_str(job.source.name, refresh=False)
             try:
-                loaded = load_image(job.source, max_bytes=_MAX_BYTES, max_pixels=max_pixels)
+                loaded = load_image(job.source, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels)
                 result = render(loaded.image)
-                _write_atomically(job.target, encode_image(result, args.format.upper(), quality=args.quality))
+                write_atomically(job.target, encode_image(result, args.format.upper(), quality=args.quality))
                 done += 1
             except (InferenceError, OSError) as exc:
                 message = str(exc) if isinstance(exc, InferenceError) else (exc.strerror or str(exc))

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .palette import snap_to_palette
+
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 
 
@@ -37,14 +39,6 @@ def split_pair(image: Image.Image, direction: str = "AtoB") -> tuple[Image.Image
     a = image.crop((0, 0, half, height))
     b = image.crop((half, 0, 2 * half, height))
     return (a, b) if direction == "AtoB" else (b, a)
-
-
-def nearest_colours(pixels: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 -> the nearest of the (K, 3) palette colours per pixel."""
-    flat = pixels.reshape(-1, 3).astype(np.int32)
-    colours = palette.astype(np.int32)
-    scores = flat @ colours.T * -2 + (colours ** 2).sum(axis=1)[None, :]
-    return palette[scores.argmin(axis=1)].reshape(pixels.shape)
 
 
 @dataclass
@@ -92,7 +86,7 @@ class AlignedPairs:
             b = b.resize(size, Image.Resampling.BICUBIC) if b.size != size else b
         a_pixels, b_pixels = np.asarray(a), np.asarray(b)
         if self.palette is not None:
-            a_pixels = nearest_colours(a_pixels, self.palette)
+            a_pixels = snap_to_palette(a_pixels, self.palette)
         return a_pixels, b_pixels
 
 

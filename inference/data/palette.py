@@ -9,6 +9,8 @@ right label (:func:`inference.pipelines.sketch.prepare`).
 
 from __future__ import annotations
 
+import numpy as np
+
 # (label, "#rrggbb"), in drawing order from the back of a scene to the front.
 LANDSCAPE_LABELS: tuple[tuple[str, str], ...] = (
     ("sky", "#64b4f0"),
@@ -39,3 +41,35 @@ def palette_option(labels: tuple[tuple[str, str], ...] = LANDSCAPE_LABELS) -> li
 LANDSCAPE_PALETTE: list[dict[str, str]] = palette_option()
 LABEL_INDEX: dict[str, int] = {name: i for i, (name, _) in enumerate(LANDSCAPE_LABELS)}
 LABEL_RGB: tuple[tuple[int, int, int], ...] = tuple(hex_to_rgb(colour) for _, colour in LANDSCAPE_LABELS)
+
+
+def snap_to_palette(pixels: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """Replace every pixel by the nearest palette colour (Euclidean in RGB).
+
+    Anti-aliased brush edges and bicubic resizing blend neighbouring labels
+    into colours a label-map model never saw; snapping turns them back into
+    labels. Pixels already in the palette (most of a label map) are found
+    with one cheap membership test and left alone.
+
+    Args:
+        pixels: (H, W, 3) uint8.
+        palette: (K, 3) uint8.
+
+    Returns:
+        (H, W, 3) uint8 holding palette colours only.
+    """
+    pixels = np.asarray(pixels, dtype=np.uint8)
+    palette = np.asarray(palette, dtype=np.uint8)
+    codes = (pixels[..., 0].astype(np.int32) << 16) | (pixels[..., 1].astype(np.int32) << 8) | pixels[..., 2]
+    palette_codes = (palette[:, 0].astype(np.int32) << 16) | (palette[:, 1].astype(np.int32) << 8) | palette[:, 2]
+    stray = ~np.isin(codes, palette_codes)
+    if not stray.any():
+        return pixels.copy()
+    out = pixels.copy()
+    flat = pixels[stray].astype(np.float32)
+    colours = palette.astype(np.float32)
+    # |p - c|^2 = |p|^2 - 2 p.c + |c|^2, and |p|^2 is the same for every c.
+    # Float32 is exact here: every product and sum is an integer below 2^24.
+    scores = flat @ (colours.T * -2.0) + (colours ** 2).sum(axis=1)[None, :]
+    out[stray] = palette[scores.argmin(axis=1)]
+    return out

@@ -37,6 +37,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor, nn
 
+from ..data.palette import snap_to_palette
 from ..errors import InferenceError
 from ..images import to_rgb_or_l
 from ..nets.pix2pix import UnetGenerator, UnetSkipConnectionBlock
@@ -87,27 +88,6 @@ def palette_colours(spec) -> np.ndarray | None:
         value = str(entry["color"]).lstrip("#")
         colours.append([int(value[i:i + 2], 16) for i in (0, 2, 4)])
     return np.asarray(colours, dtype=np.uint8)
-
-
-def snap_to_palette(pixels: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """Replace every pixel by the nearest palette colour (Euclidean in RGB).
-
-    Anti-aliased brush edges and the bicubic resize blend neighbouring
-    labels into colours the network never saw; snapping turns them back
-    into labels.
-
-    Args:
-        pixels: (H, W, 3) uint8.
-        palette: (K, 3) uint8.
-
-    Returns:
-        (H, W, 3) uint8 holding palette colours only.
-    """
-    flat = pixels.reshape(-1, 3).astype(np.int32)
-    colours = palette.astype(np.int32)
-    # |p - c|^2 = |p|^2 - 2 p.c + |c|^2; |p|^2 is the same for every c.
-    scores = flat @ colours.T * -2 + (colours ** 2).sum(axis=1)[None, :]
-    return palette[scores.argmin(axis=1)].reshape(pixels.shape)
 
 
 def prepare(image: Image.Image, spec, *, direction: str = "AtoB") -> Tensor:

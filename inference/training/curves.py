@@ -9,7 +9,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
-_WIDTH, _HEIGHT, _MARGIN = 560, 320, 52
+_WIDTH, _HEIGHT, _MARGIN = 600, 320, 52
 
 
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -60,9 +60,10 @@ def _panel(title: str, series: Mapping[str, Sequence[tuple[float, float]]], font
             draw.line(line, fill=colour, width=2)
         for px, py in line if len(line) <= 40 else line[-1:]:
             draw.ellipse([px - 2, py - 2, px + 2, py + 2], fill=colour)
-        legend_y = top + 10 + 14 * i
-        draw.line([(right - 170, legend_y), (right - 154, legend_y)], fill=colour, width=3)
-        draw.text((right - 148, legend_y - 6), name, fill=colour, font=font)
+        # Legend in the header row, right-aligned entries from the title onwards.
+        legend_x = right - 130 * (len(series) - i)
+        draw.line([(legend_x, 14), (legend_x + 14, 14)], fill=colour, width=3)
+        draw.text((legend_x + 18, 8), name, fill=colour, font=font)
     draw.text(((left + right) // 2 - 16, _HEIGHT - 16), "epoch", fill="#555555", font=font)
     return image
 

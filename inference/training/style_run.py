@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from torch import Tensor
 
 from ..errors import InferenceError
 from ..images import to_rgb_or_l
+from ..files import write_atomically
 from ..paths import models_dir
 from .stylize import slug
 
@@ -142,20 +141,6 @@ class RunFolder:
         return path
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def safetensors_bytes(state_dict: Mapping[str, Tensor], metadata: Mapping[str, str] | None = None) -> bytes:
     """A state dict as safetensors bytes (CPU, contiguous), with string metadata."""
     from safetensors.torch import save
@@ -167,7 +152,7 @@ def safetensors_bytes(state_dict: Mapping[str, Tensor], metadata: Mapping[str, s
 def install_weights(filename: str, data: bytes) -> tuple[Path, str]:
     """Write weights into the models directory atomically; returns (path, sha256)."""
     target = models_dir() / filename
-    _write_atomically(target, data)
+    write_atomically(target, data)
     return target, hashlib.sha256(data).hexdigest()
 
 
@@ -184,6 +169,6 @@ def install_thumbnails(folder_name: str, pictures: Sequence[tuple[str, Path]], s
         with Image.open(source) as opened:
             small = thumbnail(opened, size)
         path = f"{folder_name}/{index:02d}-{slug(name)}.jpg"
-        _write_atomically(models_dir() / path, encode_image(small, "JPEG", quality=88))
+        write_atomically(models_dir() / path, encode_image(small, "JPEG", quality=88))
         relative.append(path)
     return relative

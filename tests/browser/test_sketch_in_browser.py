@@ -8,8 +8,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT_DIR = os.environ.get("ATELIER_SCREENSHOT_DIR")
 
-# Mean absolute difference per half between the output image now and a reference copy.
-HALF_CHANGE = """(ref) => {
+# Mean absolute difference between the output image now and a reference copy, in the
+# bottom-left quadrant (where the test draws) and the top-right one (where it does not).
+QUADRANT_CHANGE = """(ref) => {
   const img = document.getElementById('sketch-output');
   const c = document.createElement('canvas');
   c.width = img.naturalWidth; c.height = img.naturalHeight;
@@ -17,13 +18,14 @@ HALF_CHANGE = """(ref) => {
   ctx.drawImage(img, 0, 0);
   const now = ctx.getImageData(0, 0, c.width, c.height).data;
   if (!ref) return Array.from(now);
-  let left = 0, right = 0;
+  let drawn = 0, far = 0;
   for (let i = 0; i < now.length; i += 4) {
-    const x = (i / 4) % c.width;
+    const x = (i / 4) % c.width, y = Math.floor(i / 4 / c.width);
     const d = Math.abs(now[i] - ref[i]) + Math.abs(now[i+1] - ref[i+1]) + Math.abs(now[i+2] - ref[i+2]);
-    if (x < c.width / 2) left += d; else right += d;
+    if (x < c.width / 2 && y >= c.height / 2) drawn += d;
+    if (x >= c.width / 2 && y < c.height / 2) far += d;
   }
-  return [left / (now.length / 8), right / (now.length / 8)];
+  return [drawn / (now.length / 16), far / (now.length / 16)];
 }"""
 
 
@@ -40,25 +42,33 @@ def test_strokes_turn_into_a_picture_that_follows_them(chromium, daphne_server):
     page.goto(f"{daphne_server}/tools/sketch/")
     page.select_option("#model-select", "landscape-sketch")
     seq = wait_for_new_output(page, -1)  # the blank canvas renders too
-    blank = page.evaluate(HALF_CHANGE, None)
-
+    blank = page.evaluate(QUADRANT_CHANGE, None)
     box = page.locator("#sketch-canvas").bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.2)
-    page.mouse.down()
-    for i in range(1, 20):  # a zig-zag on the left half only
-        page.mouse.move(box["x"] + box["width"] * (0.1 + 0.3 * (i % 2)), box["y"] + box["height"] * (0.2 + 0.03 * i),
-                        steps=3)
-    page.mouse.up()
+
+    def stroke(points):
+        page.mouse.move(box["x"] + box["width"] * points[0][0], box["y"] + box["height"] * points[0][1])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(box["x"] + box["width"] * x, box["y"] + box["height"] * y, steps=4)
+        page.mouse.up()
+
+    stroke([(0.02, 0.45), (0.5, 0.4), (0.98, 0.45)])  # a horizon: the scene now has land and sky
     seq = wait_for_new_output(page, seq)
-    left, right = page.evaluate(HALF_CHANGE, blank)
-    assert left > 2.0, (left, right)  # the picture changed where we drew…
-    assert left > 2 * right, (left, right)  # …much more than where we did not
+    first, _ = page.evaluate(QUADRANT_CHANGE, blank)
+    assert first > 2.0  # strokes turn into a different picture
+    scene = page.evaluate(QUADRANT_CHANGE, None)
+
+    stroke([(0.1 + 0.25 * (i % 2), 0.62 + 0.02 * i) for i in range(16)])  # a thicket, bottom-left only
+    seq = wait_for_new_output(page, seq)
+    drawn, far = page.evaluate(QUADRANT_CHANGE, scene)
+    assert drawn > 2.0, (drawn, far)  # the picture changed where we drew…
+    assert drawn > 2 * far, (drawn, far)  # …much more than far away from it
     assert "fps" in page.inner_text("#readout") and "round trip" in page.inner_text("#readout")
 
     page.click("#undo")
     wait_for_new_output(page, seq)
-    left_after_undo, _ = page.evaluate(HALF_CHANGE, blank)
-    assert left_after_undo < left / 2  # undo removes the whole stroke, and the output follows
+    drawn_after_undo, _ = page.evaluate(QUADRANT_CHANGE, scene)
+    assert drawn_after_undo < drawn / 2  # undo removes the whole last stroke, and the output follows
 
     if SCREENSHOT_DIR:
         page.click("#redo")

@@ -38,7 +38,8 @@ const stream = new SketchStream({
     shown.push(now);
     while (shown.length && now - shown[0] > 2000) shown.shift();
     const fps = shown.length > 1 ? ((shown.length - 1) * 1000) / (now - shown[0]) : 0;
-    readout.textContent = `${fps.toFixed(1)} fps · ${info.rtt.toFixed(0)} ms round trip · server ${info.server_ms.toFixed(0)} ms · batch ${info.batch}`;
+    const rate = shown.length > 2 ? `${fps.toFixed(1)} fps` : "– fps";
+    readout.textContent = `${rate} · ${info.rtt.toFixed(0)} ms round trip · server ${info.server_ms.toFixed(0)} ms · batch ${info.batch}`;
     errors.replaceChildren();
   },
   onError(message) {
