@@ -134,7 +134,7 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             raise ImageRejected(_DAMAGED) from None
 
 
-def load_image(source: ImageSource, *, max_bytes: int, max_pixels: int) -> LoadedImage:
+def load_image(source: ImageSource, *, max_bytes: int, max_pixels: int, detect_colour: bool = True) -> LoadedImage:
     """Validate and decode an image file into an RGB or L picture without metadata.
 
     Checks happen cheapest first, so hostile files cost next to nothing: byte
@@ -201,7 +201,8 @@ def load_image(source: ImageSource, *, max_bytes: int, max_pixels: int) -> Loade
         raise ImageRejected(_DAMAGED) from None
 
     clean = _without_metadata(image)
-    return LoadedImage(image=clean, format=fmt, was_colour=not is_greyscale(clean))
+    # Live frames skip the colour check: it costs more than their decoding.
+    return LoadedImage(image=clean, format=fmt, was_colour=detect_colour and not is_greyscale(clean))
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:

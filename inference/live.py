@@ -26,6 +26,14 @@ class LiveSketchModel:
 
         self.spec = spec
         self.net = load_net(spec, device=device)
+        if next(self.net.parameters()).is_cuda:
+            import copy
+
+            import torch
+
+            # Tensor cores want half precision and channels_last; a private copy keeps the
+            # float32 net of the shared cache for batch renders. (Not yet measured on a GPU.)
+            self.net = copy.deepcopy(self.net).half().to(memory_format=torch.channels_last)
         self.batcher = MicroBatcher(self._run_batch, max_batch=max_batch, max_wait=max_wait,
                                     name=f"batcher-{spec.name}")
         # Warm up once (allocations, kernel selection) before the first client waits on it.
@@ -54,9 +62,18 @@ _MODELS: dict[str, LiveSketchModel] = {}
 _LOCK = threading.Lock()
 
 
-def live_sketch_model(spec: ModelSpec, **kwargs) -> LiveSketchModel:
-    """The process-wide live model for ``spec``, created (and warmed up) on first use."""
+def live_sketch_model(spec: ModelSpec, *, torch_threads: int = 0, **kwargs) -> LiveSketchModel:
+    """The process-wide live model for ``spec``, created (and warmed up) on first use.
+
+    ``torch_threads`` (> 0) caps torch's intra-op threads for the whole process on
+    first use, for CPUs where the worker's own threads already keep every core
+    busy; measure with bench/sketch_load.py before changing it.
+    """
     with _LOCK:
+        if torch_threads > 0 and not _MODELS:
+            import torch
+
+            torch.set_num_threads(torch_threads)
         model = _MODELS.get(spec.name)
         if model is None:
             model = _MODELS[spec.name] = LiveSketchModel(spec, **kwargs)

@@ -199,5 +199,8 @@ LIVE_MAX_WAIT_MS = env_float("LIVE_MAX_WAIT_MS", 4.0, minimum=0.0)
 LIVE_MAX_FPS = env_float("LIVE_MAX_FPS", 60.0, minimum=1.0)
 LIVE_FRAME_TIMEOUT_S = env_float("LIVE_FRAME_TIMEOUT_S", 10.0, minimum=0.5)
 LIVE_WORKER_THREADS = env_int("LIVE_WORKER_THREADS", 8, minimum=1)
+# torch intra-op threads in the live worker; 0 keeps torch's default (one per core).
+# On the 2-core development machine 1 and 0 measured within noise (README, Benchmarks).
+LIVE_TORCH_THREADS = env_int("LIVE_TORCH_THREADS", 0, minimum=0)
 # Stylize previews are rendered with the photo's longer side at most this many pixels.
-STYLE_PREVIEW_SIDE = env_int("STYLE_PREVIEW_SIDE", 384, minimum=64)
+STYLE_PREVIEW_SIDE = env_int("STYLE_PREVIEW_SIDE", 256, minimum=64)

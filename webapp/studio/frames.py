@@ -1,7 +1,7 @@
 """Binary WebSocket frames of the live tools (no Django here: the benchmarks use it too).
 
 A frame, in both directions: a 4-byte big-endian header length, a UTF-8 JSON
-header, then the image bytes (PNG or WebP).
+header, then the image bytes (PNG or WebP from the browser, JPEG or WebP back).
 
 client -> server header: {"seq": 17}
 server -> client header: {"seq": 17, "server_ms": 21.4, "batch": 3, "dropped": 2, "model": "landscape-paint"}

@@ -135,7 +135,7 @@ class SketchConsumer(LatestWinsConsumer):
     client -> server  text {"type": "config", "model": NAME, "dropout": false, "norm": "official", "seed": null}
                       binary frame {"seq": n} + PNG/WebP at the model's input size (frames.py)
     server -> client  text {"type": "config", "model", "input_size", "kind", "palette", "options"}
-                      binary frame {"seq", "server_ms", "forward_ms", "batch", "dropped", "model"} + WebP
+                      binary frame {"seq", "server_ms", "forward_ms", "batch", "dropped", "model"} + JPEG
     """
 
     config: dict | None = None

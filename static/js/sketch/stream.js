@@ -1,7 +1,7 @@
 // The live Sketch stream over /ws/sketch/.
 // Binary frames both ways: 4-byte big-endian header length, a JSON header, the image.
 //   client -> server {"seq": n} + PNG at the model's input size
-//   server -> client {"seq", "server_ms", "forward_ms", "batch", "dropped"} + WebP
+//   server -> client {"seq", "server_ms", "forward_ms", "batch", "dropped"} + JPEG
 // At most one frame is in flight; when the canvas changed meanwhile, the newest
 // drawing is sent once the answer arrives. A result older than the one on
 // screen is never shown.
@@ -62,7 +62,7 @@ export class SketchStream {
       }
       return;
     }
-    const { header, image } = unpackFrame(data);
+    const { header, image } = unpackFrame(data, "image/jpeg");
     if (header.seq === this.inFlight) this.inFlight = null;
     const rtt = performance.now() - (this.sentAt.get(header.seq) ?? performance.now());
     this.sentAt.delete(header.seq);
