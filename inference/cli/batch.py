@@ -7,14 +7,16 @@ per-file errors without stopping the batch.
 
 from __future__ import annotations
 
+import argparse
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import write_atomically
 
-__all__ = ["IMAGE_EXTENSIONS", "OUTPUT_EXTENSIONS", "MAX_INPUT_BYTES", "Job", "collect_jobs", "error",
-           "write_atomically"]
+__all__ = ["IMAGE_EXTENSIONS", "OUTPUT_EXTENSIONS", "MAX_INPUT_BYTES", "Job", "add_batch_parser", "collect_jobs",
+           "error", "write_atomically"]
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"}
 OUTPUT_EXTENSIONS = {"png": ".png", "jpeg": ".jpg"}
@@ -65,3 +67,37 @@ def collect_jobs(inputs: list[Path], out: Path, extension: str) -> tuple[list[Jo
 def error(message: str) -> None:
     """Report a problem on stderr the way every tool does."""
     print(f"error: {message}", file=sys.stderr)
+
+
+def add_batch_parser(subparsers, name: str, *, help: str, summary: str, inputs_help: str, examples: str,
+                     out_required: bool = True) -> argparse.ArgumentParser:
+    """A tool's subcommand with the options every tool shares.
+
+    INPUT..., --out, --format, --quality, --device, --overwrite and
+    --max-megapixels mean the same in every tool; the tool adds its own.
+    """
+    parser = subparsers.add_parser(
+        name,
+        help=help,
+        description=textwrap.fill(
+            f"{summary} Each INPUT is an image file or a folder; folders are searched recursively for images "
+            f"({', '.join(sorted(IMAGE_EXTENSIONS))}) and their structure is mirrored under --out. Existing "
+            "outputs are skipped unless --overwrite is given. A file that fails is reported and the run goes on; "
+            "the exit code is 1 if any file failed, 2 for usage errors.",
+            width=78,
+        ),
+        epilog=examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("inputs", nargs="*" if not out_required else "+", metavar="INPUT", type=Path, help=inputs_help)
+    parser.add_argument("--out", required=out_required, type=Path, metavar="DIR",
+                        help="folder to write results into (created if needed)"
+                        + ("" if out_required else "; required unless --list-styles"))
+    parser.add_argument("--format", choices=sorted(OUTPUT_EXTENSIONS), default="png", help="output file format (default: png)")
+    parser.add_argument("--quality", type=int, default=92, metavar="N", help="JPEG quality from 1 to 100 (default: 92)")
+    parser.add_argument("--device", metavar="cpu|cuda",
+                        help="where to run the network (default: $ATELIER_DEVICE, else cuda when available, else cpu)")
+    parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist instead of skipping them")
+    parser.add_argument("--max-megapixels", type=float, default=64.0, metavar="N",
+                        help="refuse images larger than N megapixels (default: 64)")
+    return parser

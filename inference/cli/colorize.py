@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import textwrap
 from pathlib import Path
 
 from ..errors import InferenceError, ModelNotInstalled
 from ..registry import REGISTRY, specs_for_task
-from .batch import IMAGE_EXTENSIONS, MAX_INPUT_BYTES, OUTPUT_EXTENSIONS, Job, collect_jobs, error, write_atomically
+from .batch import IMAGE_EXTENSIONS, Job, MAX_INPUT_BYTES, OUTPUT_EXTENSIONS, add_batch_parser, collect_jobs, error, write_atomically
 
 
 EXAMPLES = """\
@@ -34,22 +33,14 @@ x and y from 0 to 1, for example
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``colorize`` subcommand."""
     models = [spec.name for spec in specs_for_task("colorize")]
-    parser = subparsers.add_parser(
+    parser = add_batch_parser(
+        subparsers,
         "colorize",
         help="colourise black-and-white photos (Zhang et al. ECCV16 / SIGGRAPH17)",
-        description=textwrap.fill(
-            "Colourise photos. Each INPUT is an image file or a folder; folders are searched "
-            "recursively for images (" + ", ".join(sorted(IMAGE_EXTENSIONS)) + ") and their "
-            "structure is mirrored under --out. Existing outputs are skipped unless --overwrite "
-            "is given. A file that fails is reported and the run goes on; the exit code is 1 if "
-            "any file failed, 2 for usage errors.",
-            width=78,
-        ),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        summary="Colourise photos.",
+        inputs_help="image files or folders to colourise",
+        examples=EXAMPLES,
     )
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path, help="image files or folders to colourise")
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write results into (created if needed)")
     parser.add_argument(
         "--model",
         choices=models,
@@ -62,26 +53,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         metavar="FILE",
         help="use this weights file (.pth or .safetensors) instead of the installed model; --model must name its architecture",
     )
-    parser.add_argument("--format", choices=sorted(OUTPUT_EXTENSIONS), default="png", help="output file format (default: png)")
-    parser.add_argument("--quality", type=int, default=92, metavar="N", help="JPEG quality from 1 to 100 (default: 92)")
     parser.add_argument(
         "--hints",
         type=Path,
         metavar="FILE.json",
         help="colour hints for siggraph17 as a JSON list of {x, y, color} (see below); applied to every input",
-    )
-    parser.add_argument(
-        "--device",
-        metavar="cpu|cuda",
-        help="where to run the network (default: $ATELIER_DEVICE, else cuda when available, else cpu)",
-    )
-    parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist instead of skipping them")
-    parser.add_argument(
-        "--max-megapixels",
-        type=float,
-        default=64.0,
-        metavar="N",
-        help="refuse images larger than N megapixels (default: 64)",
     )
     parser.set_defaults(run=run, tool_parser=parser)
     return parser

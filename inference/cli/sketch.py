@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 from pathlib import Path
 
 from ..errors import InferenceError, ModelNotInstalled
 from ..registry import get_spec, specs_for_task
-from .batch import IMAGE_EXTENSIONS, MAX_INPUT_BYTES, OUTPUT_EXTENSIONS, Job, collect_jobs, error, write_atomically
+from .batch import IMAGE_EXTENSIONS, Job, MAX_INPUT_BYTES, OUTPUT_EXTENSIONS, add_batch_parser, collect_jobs, error, write_atomically
 
 
 EXAMPLES = """\
@@ -38,22 +37,14 @@ input size (256 x 256 for the released models).
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``sketch`` subcommand."""
     models = [spec.name for spec in specs_for_task("sketch")]
-    parser = subparsers.add_parser(
+    parser = add_batch_parser(
+        subparsers,
         "sketch",
         help="turn drawings and label maps into pictures (pix2pix, Isola et al. 2017)",
-        description=textwrap.fill(
-            "Render drawings with a pix2pix generator. Each INPUT is an image file or a folder; folders "
-            "are searched recursively for images (" + ", ".join(sorted(IMAGE_EXTENSIONS)) + ") and their "
-            "structure is mirrored under --out. Existing outputs are skipped unless --overwrite is given. "
-            "A file that fails is reported and the run goes on; the exit code is 1 if any file failed, "
-            "2 for usage errors.",
-            width=78,
-        ),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        summary="Render drawings with a pix2pix generator.",
+        inputs_help="drawings (image files) or folders of them",
+        examples=EXAMPLES,
     )
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path, help="drawings (image files) or folders of them")
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write results into (created if needed)")
     parser.add_argument(
         "--model", choices=models, default=models[0] if models else None,
         help=f"which generator to use (default: {models[0] if models else 'none'}); with --weights it names "
@@ -68,13 +59,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--dropout", action=argparse.BooleanOptionalAction, default=True,
                         help="keep dropout on as the noise source (--dropout, default, official) or off for a stable picture (--no-dropout)")
     parser.add_argument("--seed", type=int, metavar="N", help="dropout seed: the same seed gives the same picture (default: random)")
-    parser.add_argument("--device", metavar="cpu|cuda",
-                        help="where to run the network (default: $ATELIER_DEVICE, else cuda when available, else cpu)")
-    parser.add_argument("--format", choices=sorted(OUTPUT_EXTENSIONS), default="png", help="output file format (default: png)")
-    parser.add_argument("--quality", type=int, default=92, metavar="N", help="JPEG quality from 1 to 100 (default: 92)")
-    parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist instead of skipping them")
-    parser.add_argument("--max-megapixels", type=float, default=64.0, metavar="N",
-                        help="refuse images larger than N megapixels (default: 64)")
     parser.set_defaults(run=run, tool_parser=parser)
     return parser
 

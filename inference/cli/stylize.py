@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from ..errors import InferenceError, ModelNotInstalled
 from ..modelspec import ModelSpec
 from ..pipelines.style_options import PRESERVE_COLOUR_MODES
 from ..registry import get_spec, specs_for_task
-from .batch import IMAGE_EXTENSIONS, MAX_INPUT_BYTES, OUTPUT_EXTENSIONS, collect_jobs, error, write_atomically
+from .batch import IMAGE_EXTENSIONS, MAX_INPUT_BYTES, OUTPUT_EXTENSIONS, add_batch_parser, collect_jobs, error, write_atomically
 
 _DEFAULT_MODEL = "candy"
 
@@ -49,22 +48,15 @@ exit codes: 0 all done, 1 a file or the model failed, 2 usage error
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``stylize`` subcommand."""
     models = [s.name for s in specs_for_task("stylize") if s.options.get("mode") != "encoder"]
-    parser = subparsers.add_parser(
+    parser = add_batch_parser(
+        subparsers,
         "stylize",
         help="paint photos in a style or a blend of styles (fast neural style, multi-style, AdaIN)",
-        description=textwrap.fill(
-            "Paint photos in a style. Each INPUT is an image file or a folder; folders are searched "
-            "recursively for images (" + ", ".join(sorted(IMAGE_EXTENSIONS)) + ") and their structure "
-            "is mirrored under --out. Photos are rendered at full resolution (large ones in tiles) "
-            "unless --max-side is given. Existing outputs are skipped unless --overwrite is given. "
-            "A file that fails is reported and the run goes on.",
-            width=78,
-        ),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        summary="Paint photos in a style.",
+        inputs_help="image files or folders to stylise",
+        examples=EXAMPLES,
+        out_required=False,
     )
-    parser.add_argument("inputs", nargs="*", metavar="INPUT", type=Path, help="image files or folders to stylise")
-    parser.add_argument("--out", type=Path, metavar="DIR", help="folder to write results into (created if needed); required unless --list-styles")
     parser.add_argument("--model", metavar="NAME",
                         help=f"installed style model (default: {_DEFAULT_MODEL}; adain-decoder with --style); "
                         f"known now: {', '.join(models)}")
@@ -89,11 +81,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--max-side", type=int, metavar="PX", help="scale photos down to this longer side first (default: full resolution)")
     parser.add_argument("--tile", type=int, default=1024, metavar="PX",
                         help="render photos larger than this in overlapping tiles of this size; 0 = never (default: 1024)")
-    parser.add_argument("--format", choices=sorted(OUTPUT_EXTENSIONS), default="png", help="output file format (default: png)")
-    parser.add_argument("--quality", type=int, default=92, metavar="N", help="JPEG quality from 1 to 100 (default: 92)")
-    parser.add_argument("--device", metavar="cpu|cuda", help="where to run the network (default: $ATELIER_DEVICE, else cuda when available, else cpu)")
-    parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist instead of skipping them")
-    parser.add_argument("--max-megapixels", type=float, default=64.0, metavar="N", help="refuse images larger than N megapixels (default: 64)")
     parser.set_defaults(run=run, tool_parser=parser)
     return parser
 
