@@ -101,3 +101,39 @@ def add_batch_parser(subparsers, name: str, *, help: str, summary: str, inputs_h
     parser.add_argument("--max-megapixels", type=float, default=64.0, metavar="N",
                         help="refuse images larger than N megapixels (default: 64)")
     return parser
+
+
+def check_common_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse bad values of the shared options with a usage error (exit 2)."""
+    if not 1 <= args.quality <= 100:
+        parser.error("--quality must be between 1 and 100")
+    if not args.max_megapixels > 0:
+        parser.error("--max-megapixels must be a positive number")
+    for item in args.inputs:
+        if not item.exists():
+            parser.error(f"input {item} does not exist")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out {args.out} exists and is not a folder")
+
+
+def pending_jobs(args: argparse.Namespace) -> tuple[list[Job], int, list[tuple[Path, str]]] | None:
+    """(jobs to do, outputs skipped because they exist, clashes already reported); None if no image was found."""
+    jobs, failures = collect_jobs(args.inputs, args.out, OUTPUT_EXTENSIONS[args.format])
+    for source, message in failures:
+        error(f"{source}: {message}")
+    if not jobs and not failures:
+        error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
+        return None
+    todo = [job for job in jobs if args.overwrite or not job.target.exists()]
+    return todo, len(jobs) - len(todo), failures
+
+
+def summarise(done: int, skipped: int, failures: list, *, verb: str, out: Path) -> int:
+    """Print what a run did and return its exit code: 1 if any file failed."""
+    summary = f"{done} {verb}"
+    if skipped:
+        summary += f", {skipped} skipped (output exists; use --overwrite to redo)"
+    if failures:
+        summary += f", {len(failures)} failed"
+    print(summary + f". Results in {out}", file=sys.stderr)
+    return 1 if failures else 0

@@ -14,8 +14,16 @@ from pathlib import Path
 
 from ..errors import InferenceError, ModelNotInstalled
 from ..registry import REGISTRY, specs_for_task
-from .batch import IMAGE_EXTENSIONS, Job, MAX_INPUT_BYTES, OUTPUT_EXTENSIONS, add_batch_parser, collect_jobs, error, write_atomically
-
+from .batch import (
+    MAX_INPUT_BYTES,
+    Job,
+    add_batch_parser,
+    check_common_options,
+    error,
+    pending_jobs,
+    summarise,
+    write_atomically,
+)
 
 EXAMPLES = """\
 examples:
@@ -66,17 +74,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Colourise every input; return 0, or 1 if any file failed or the model is missing."""
     parser: argparse.ArgumentParser = args.tool_parser
-    if not 1 <= args.quality <= 100:
-        parser.error("--quality must be between 1 and 100")
-    if not args.max_megapixels > 0:
-        parser.error("--max-megapixels must be a positive number")
-    for item in args.inputs:
-        if not item.exists():
-            parser.error(f"input {item} does not exist")
+    check_common_options(parser, args)
     if args.weights is not None and not args.weights.is_file():
         parser.error(f"weights file {args.weights} does not exist")
-    if args.out.exists() and not args.out.is_dir():
-        parser.error(f"--out {args.out} exists and is not a folder")
 
     from ..pipelines.hints import parse_hints
 
@@ -91,14 +91,10 @@ def run(args: argparse.Namespace) -> int:
         except InferenceError as exc:
             parser.error(f"hints file {args.hints}: {exc}")
 
-    jobs, failures = collect_jobs(args.inputs, args.out, OUTPUT_EXTENSIONS[args.format])
-    for source, message in failures:
-        error(f"{source}: {message}")
-    if not jobs and not failures:
-        error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
+    pending = pending_jobs(args)
+    if pending is None:
         return 1
-    todo = [job for job in jobs if args.overwrite or not job.target.exists()]
-    skipped = len(jobs) - len(todo)
+    todo, skipped, failures = pending
 
     spec = REGISTRY[args.model]
     if todo and args.weights is None and not spec.installed:
@@ -113,13 +109,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         failures += failed
 
-    summary = f"{done} colourised"
-    if skipped:
-        summary += f", {skipped} skipped (output exists; use --overwrite to redo)"
-    if failures:
-        summary += f", {len(failures)} failed"
-    print(summary + f". Results in {args.out}", file=sys.stderr)
-    return 1 if failures else 0
+    return summarise(done, skipped, failures, verb="colourised", out=args.out)
 
 
 def _colourise_all(args: argparse.Namespace, jobs: list[Job], hints: list) -> tuple[int, list | None]:

@@ -13,8 +13,16 @@ from pathlib import Path
 
 from ..errors import InferenceError, ModelNotInstalled
 from ..registry import get_spec, specs_for_task
-from .batch import IMAGE_EXTENSIONS, Job, MAX_INPUT_BYTES, OUTPUT_EXTENSIONS, add_batch_parser, collect_jobs, error, write_atomically
-
+from .batch import (
+    MAX_INPUT_BYTES,
+    Job,
+    add_batch_parser,
+    check_common_options,
+    error,
+    pending_jobs,
+    summarise,
+    write_atomically,
+)
 
 EXAMPLES = """\
 examples:
@@ -68,26 +76,14 @@ def run(args: argparse.Namespace) -> int:
     parser: argparse.ArgumentParser = args.tool_parser
     if args.model is None:
         parser.error("no Live Sketch model is registered")
-    if not 1 <= args.quality <= 100:
-        parser.error("--quality must be between 1 and 100")
-    if not args.max_megapixels > 0:
-        parser.error("--max-megapixels must be a positive number")
-    for item in args.inputs:
-        if not item.exists():
-            parser.error(f"input {item} does not exist")
+    check_common_options(parser, args)
     if args.weights is not None and not args.weights.is_file():
         parser.error(f"weights file {args.weights} does not exist")
-    if args.out.exists() and not args.out.is_dir():
-        parser.error(f"--out {args.out} exists and is not a folder")
 
-    jobs, failures = collect_jobs(args.inputs, args.out, OUTPUT_EXTENSIONS[args.format])
-    for source, message in failures:
-        error(f"{source}: {message}")
-    if not jobs and not failures:
-        error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
+    pending = pending_jobs(args)
+    if pending is None:
         return 1
-    todo = [job for job in jobs if args.overwrite or not job.target.exists()]
-    skipped = len(jobs) - len(todo)
+    todo, skipped, failures = pending
 
     spec = get_spec(args.model)
     if todo and args.weights is None and not spec.installed:
@@ -101,13 +97,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         failures += failed
 
-    summary = f"{done} rendered"
-    if skipped:
-        summary += f", {skipped} skipped (output exists; use --overwrite to redo)"
-    if failures:
-        summary += f", {len(failures)} failed"
-    print(summary + f". Results in {args.out}", file=sys.stderr)
-    return 1 if failures else 0
+    return summarise(done, skipped, failures, verb="rendered", out=args.out)
 
 
 def _render_all(args: argparse.Namespace, spec, jobs: list[Job]) -> tuple[int, list | None]:

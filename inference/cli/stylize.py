@@ -18,7 +18,15 @@ from ..errors import InferenceError, ModelNotInstalled
 from ..modelspec import ModelSpec
 from ..pipelines.style_options import PRESERVE_COLOUR_MODES
 from ..registry import get_spec, specs_for_task
-from .batch import IMAGE_EXTENSIONS, MAX_INPUT_BYTES, OUTPUT_EXTENSIONS, add_batch_parser, collect_jobs, error, write_atomically
+from .batch import (
+    MAX_INPUT_BYTES,
+    add_batch_parser,
+    check_common_options,
+    error,
+    pending_jobs,
+    summarise,
+    write_atomically,
+)
 
 _DEFAULT_MODEL = "candy"
 
@@ -171,10 +179,6 @@ def run(args: argparse.Namespace) -> int:
     from ..pipelines.style_options import StyleOptions
 
     parser: argparse.ArgumentParser = args.tool_parser
-    if not 1 <= args.quality <= 100:
-        parser.error("--quality must be between 1 and 100")
-    if not args.max_megapixels > 0:
-        parser.error("--max-megapixels must be a positive number")
     if args.style_size < 16:
         parser.error("--style-size must be at least 16")
     try:
@@ -214,20 +218,12 @@ def run(args: argparse.Namespace) -> int:
         parser.error("give at least one INPUT image or folder")
     if args.out is None:
         parser.error("--out DIR is required")
-    for item in args.inputs:
-        if not item.exists():
-            parser.error(f"input {item} does not exist")
-    if args.out.exists() and not args.out.is_dir():
-        parser.error(f"--out {args.out} exists and is not a folder")
+    check_common_options(parser, args)
 
-    jobs, failures = collect_jobs(args.inputs, args.out, OUTPUT_EXTENSIONS[args.format])
-    for source, message in failures:
-        error(f"{source}: {message}")
-    if not jobs and not failures:
-        error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
+    pending = pending_jobs(args)
+    if pending is None:
         return 1
-    todo = [job for job in jobs if args.overwrite or not job.target.exists()]
-    skipped = len(jobs) - len(todo)
+    todo, skipped, failures = pending
 
     if todo:
         # Answer before the seconds it takes to import torch.
@@ -243,13 +239,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         failures += failed
 
-    summary = f"{done} stylised"
-    if skipped:
-        summary += f", {skipped} skipped (output exists; use --overwrite to redo)"
-    if failures:
-        summary += f", {len(failures)} failed"
-    print(summary + f". Results in {args.out}", file=sys.stderr)
-    return 1 if failures else 0
+    return summarise(done, skipped, failures, verb="stylised", out=args.out)
 
 
 def _list_styles(plan: _Plan) -> int:
@@ -279,7 +269,12 @@ def _stylise_all(
 
     from ..engine import load_net, pick_device
     from ..images import encode_image, load_image
-    from ..pipelines.stylize import style_statistics, stylize_adain, stylize_multistyle, stylize_transformer
+    from ..pipelines.stylize import (
+        style_statistics,
+        stylize_adain,
+        stylize_multistyle,
+        stylize_transformer,
+    )
 
     max_pixels = int(args.max_megapixels * 1_000_000)
     try:

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     """Train, write the run folder, install; 0 on success, 1 on a problem (message on stderr)."""
     from ..engine import pick_device
     from .adain_loop import install, load_encoder, train, weights_bytes
-    from .style_run import RunFolder
+    from .style_run import RunFolder, finish_run, sizes_are_positive
 
     name = args.name or f"adain-{slug(args.styles.name)}"
     config = AdaINTraining(
@@ -89,11 +89,9 @@ def run(args: argparse.Namespace) -> int:
         steps=args.steps, max_steps=args.max_steps, lr=args.lr, lr_decay=args.lr_decay,
         content_weight=args.content_weight, style_weight=args.style_weight, interval=args.interval, seed=args.seed,
     )
-    for option, value in (("--image-size", config.image_size), ("--batch-size", config.batch_size),
-                          ("--steps", config.steps), ("--interval", config.interval)):
-        if value < 1:
-            print(f"error: {option} must be at least 1", file=sys.stderr)
-            return 2
+    if not sizes_are_positive((("--image-size", config.image_size), ("--batch-size", config.batch_size),
+                               ("--steps", config.steps), ("--interval", config.interval))):
+        return 2
     try:
         check_name(name)
         device = pick_device(args.device)
@@ -103,12 +101,5 @@ def run(args: argparse.Namespace) -> int:
     except InferenceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"evaluation loss {result.eval_before:.4g} -> {result.eval_after:.4g} after {result.steps} steps; "
-          f"run folder {out}", file=sys.stderr)
-    if args.no_install:
-        (out / f"{name}.safetensors").write_bytes(weights_bytes(result))
-        print(f"not installed (--no-install); weights in {out / (name + '.safetensors')}", file=sys.stderr)
-        return 0
-    spec = install(result, name, config, run_folder=out)
-    print(f"installed {spec.name} as {spec.path}", file=sys.stderr)
-    return 0
+    return finish_run(result, name=name, out=out, no_install=args.no_install, weights_bytes=weights_bytes,
+                      install=lambda trained: install(trained, name, config, run_folder=out))

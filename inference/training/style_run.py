@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -21,8 +22,8 @@ from PIL import Image
 from torch import Tensor
 
 from ..errors import InferenceError
-from ..images import to_rgb_or_l
 from ..files import write_atomically
+from ..images import to_rgb_or_l
 from ..paths import models_dir
 from .stylize import slug
 
@@ -172,3 +173,27 @@ def install_thumbnails(folder_name: str, pictures: Sequence[tuple[str, Path]], s
         write_atomically(models_dir() / path, encode_image(small, "JPEG", quality=88))
         relative.append(path)
     return relative
+
+
+def sizes_are_positive(sizes: Sequence[tuple[str, int]]) -> bool:
+    """Whether every (option, value) is at least 1; prints the first that is not."""
+    for option, value in sizes:
+        if value < 1:
+            print(f"error: {option} must be at least 1", file=sys.stderr)
+            return False
+    return True
+
+
+def finish_run(result, *, name: str, out: Path, no_install: bool, weights_bytes, install) -> int:
+    """Report a finished run, then keep its weights in the run folder (--no-install) or install them."""
+    print(f"evaluation loss {result.eval_before:.4g} -> {result.eval_after:.4g} after {result.steps} steps; "
+          f"run folder {out}", file=sys.stderr)
+    if no_install:
+        target = out / f"{name}.safetensors"
+        target.write_bytes(weights_bytes(result))
+        print(f"not installed (--no-install); weights in {target}", file=sys.stderr)
+        return 0
+    spec = install(result)
+    styles = spec.options.get("styles")
+    print(f"installed {spec.name}{f' ({len(styles)} styles)' if styles else ''} as {spec.path}", file=sys.stderr)
+    return 0

@@ -20,8 +20,8 @@ from ..errors import InferenceError
 from ..modelspec import ModelSpec
 from ..nets.transformer_net import MultiStyleTransformerNet
 from ..nets.vgg import PERCEPTUAL_LAYERS, VGGFeatures, gram_matrix, vgg16
-from .stylize import CONTENT_LAYERS, StylizeTraining
 from .style_run import ImageBatches, RunFolder, list_images, read_rgb
+from .stylize import CONTENT_LAYERS, StylizeTraining
 
 
 @dataclass
