@@ -2,15 +2,18 @@
 
 ``<models dir>/local-models.json`` holds one ModelSpec per trained model, so a
 trained model appears in the registry, the model pickers and the CLI exactly
-like a published one.
+like a published one. :func:`install_trained` is the one way in: it builds
+the record (:func:`trained_spec`), writes the files and records it.
 """
 
 import dataclasses
+import hashlib
 import json
-import os
-import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from ..files import write_atomically
 from ..modelspec import ModelSpec
 from ..paths import models_dir
 
@@ -35,9 +38,48 @@ def register_local(spec: ModelSpec) -> None:
     """Add or replace ``spec`` in the local catalog (written atomically)."""
     records = [dataclasses.asdict(s) for s in local_specs() if s.name != spec.name]
     records.append(dataclasses.asdict(spec))
-    path = _catalog_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".local-models.", suffix=".json")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(records, fh, indent=2)
-    os.replace(tmp, path)
+    write_atomically(_catalog_path(), json.dumps(records, indent=2).encode(), durable=True)
+
+
+def trained_spec(name: str, sha256: str, facts: Mapping[str, Any]) -> ModelSpec:
+    """The registry record of a model trained here, from what its trainer knows.
+
+    Args:
+        name: registry name; the weights are ``<name>.safetensors``.
+        sha256: of the weights file.
+        facts: ModelSpec fields the trainer supplies (family, task, arch,
+            title, input_size, paper, description, options); the rest are
+            the same for every trained model.
+    """
+    return ModelSpec(**{
+        "title": name, "url": "", "licence": "NOASSERTION", "default": False, "sha256_prefix": None,
+        "description": "Trained on this machine.", **facts,
+        "name": name, "filename": f"{name}.safetensors", "sha256": sha256,
+    })
+
+
+def install_trained(name: str, weights: bytes, facts: Mapping[str, Any],
+                    files: Mapping[str, bytes] | None = None) -> ModelSpec:
+    """Install a trained model: check it loads, write its files, record it in the local catalog.
+
+    Args:
+        name: registry name.
+        weights: the weights as safetensors bytes.
+        facts: see :func:`trained_spec`.
+        files: further files (e.g. style thumbnails), by path relative to the
+            models directory.
+
+    Raises:
+        CheckpointError: the weights do not load into the network the facts
+            describe (nothing is written then).
+    """
+    from ..checkpoints import read_state_dict
+    from ..registry import net_from_state_dict
+
+    spec = trained_spec(name, hashlib.sha256(weights).hexdigest(), facts)
+    net_from_state_dict(spec, read_state_dict(weights))
+    for relative, data in (files or {}).items():
+        write_atomically(models_dir() / relative, data)
+    write_atomically(spec.path, weights, durable=True)
+    register_local(spec)
+    return spec

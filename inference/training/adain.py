@@ -10,10 +10,13 @@ paintings s, t = AdaIN(f(c), f(s)) and the decoder g is trained so that
 with Adam and the learning rate lr / (1 + lr-decay * step). Pictures are
 scaled so their shorter side is twice --image-size, then cropped at random.
 
-Writes losses.csv and samples-*.png to --out every --interval steps (first
-row: the evaluation paintings; then per evaluation photo: the photo and its
-rendering in each painting's style), then installs the decoder into the
-models folder as an AdaIN model paired with the installed adain-vgg encoder.
+Each epoch is one pass over the photos in a fresh order, each photo paired
+with a painting drawn at random. Every --interval steps the run folder (see
+`train --help`) gets a row in losses.csv and a sample grid (first row: the
+evaluation paintings; then per evaluation photo: the photo and its
+rendering in each painting's style); at the end the decoder is installed
+into the models folder as an AdaIN model paired with the installed
+adain-vgg encoder.
 
 examples:
   python -m inference train adain --content photos/ --styles paintings/ --name my-adain
@@ -23,13 +26,10 @@ examples:
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InferenceError
-from ..paths import data_dir
-from .stylize import check_name, slug
+from .command import add_run_arguments, check_positive, train_and_install
 
 
 @dataclass
@@ -41,7 +41,6 @@ class AdaINTraining:
     image_size: int = 256
     batch_size: int = 8
     steps: int = 160_000
-    max_steps: int | None = None
     lr: float = 1e-4
     lr_decay: float = 5e-5
     content_weight: float = 1.0
@@ -56,14 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = AdaINTraining(Path(), Path())
     parser.add_argument("--content", type=Path, required=True, metavar="DIR", help="folder of photos (searched recursively)")
     parser.add_argument("--styles", type=Path, required=True, metavar="DIR", help="folder of paintings (searched recursively)")
-    parser.add_argument("--name", metavar="NAME", help="registry name to install as (default: adain-<styles folder name>)")
-    parser.add_argument("--out", type=Path, metavar="RUN_DIR",
-                        help="folder for losses.csv, sample grids and a copy of the weights (default: <data dir>/runs/NAME)")
     parser.add_argument("--image-size", type=int, default=d.image_size, metavar="PX",
                         help=f"training crop side; pictures are first scaled to twice this (default: {d.image_size})")
     parser.add_argument("--batch-size", type=int, default=d.batch_size, metavar="N", help=f"photo/painting pairs per step (default: {d.batch_size})")
     parser.add_argument("--steps", type=int, default=d.steps, metavar="N", help=f"training steps (default: {d.steps})")
-    parser.add_argument("--max-steps", type=int, metavar="N", help="stop after N steps even if --steps is larger (quick trials)")
     parser.add_argument("--lr", type=float, default=d.lr, help=f"Adam learning rate (default: {d.lr:g})")
     parser.add_argument("--lr-decay", type=float, default=d.lr_decay, metavar="D", help=f"lr / (1 + decay * step) (default: {d.lr_decay:g})")
     parser.add_argument("--content-weight", type=float, default=d.content_weight, metavar="W", help=f"default: {d.content_weight:g}")
@@ -72,34 +67,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoder", type=Path, metavar="FILE",
                         help="vgg_normalised.pth (default: the installed adain-vgg model)")
     parser.add_argument("--random-vgg", action="store_true", help="use a randomly initialised encoder (tests only)")
-    parser.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default: {d.seed})")
-    parser.add_argument("--device", metavar="cpu|cuda", help="where to train (default: $ATELIER_DEVICE, else cuda when available, else cpu)")
-    parser.add_argument("--no-install", action="store_true", help="only write the run folder; do not install into the models folder")
+    add_run_arguments(parser, seed=d.seed)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train, write the run folder, install; 0 on success, 1 on a problem (message on stderr)."""
-    from ..engine import pick_device
-    from .adain_loop import install, load_encoder, train, weights_bytes
-    from .style_run import RunFolder, finish_run, sizes_are_positive
+    """Train (or resume), write the run folder, install (see :func:`.command.train_and_install`)."""
+    from .adain_loop import AdaINTrainer, load_encoder
+    from .harness import Schedule
 
-    name = args.name or f"adain-{slug(args.styles.name)}"
     config = AdaINTraining(
         content=args.content, styles=args.styles, image_size=args.image_size, batch_size=args.batch_size,
-        steps=args.steps, max_steps=args.max_steps, lr=args.lr, lr_decay=args.lr_decay,
+        steps=args.steps, lr=args.lr, lr_decay=args.lr_decay,
         content_weight=args.content_weight, style_weight=args.style_weight, interval=args.interval, seed=args.seed,
     )
-    if not sizes_are_positive((("--image-size", config.image_size), ("--batch-size", config.batch_size),
-                               ("--steps", config.steps), ("--interval", config.interval))):
-        return 2
-    try:
-        check_name(name)
-        device = pick_device(args.device)
-        encoder = load_encoder(args.encoder, args.random_vgg, args.seed)
-        out = args.out or data_dir() / "runs" / name
-        result = train(config, encoder, device=device, run_folder=RunFolder(out))
-    except InferenceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return finish_run(result, name=name, out=out, no_install=args.no_install, weights_bytes=weights_bytes,
-                      install=lambda trained: install(trained, name, config, run_folder=out))
+    check_positive(("--image-size", config.image_size), ("--batch-size", config.batch_size),
+                   ("--steps", config.steps), ("--interval", config.interval))
+    trainer = AdaINTrainer(config, load_encoder(args.encoder, args.random_vgg, args.seed))
+    return train_and_install(trainer, Schedule(steps=config.steps, log_every=config.interval), args,
+                             default_name=f"adain-{args.styles.name}")

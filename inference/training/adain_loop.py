@@ -1,4 +1,4 @@
-"""The AdaIN decoder's training loop (``train adain``): losses, steps, evaluation, install.
+"""The AdaIN decoder's trainer (``train adain``) for the harness: losses, steps, evaluation, install.
 
 Kept apart from :mod:`inference.training.adain`, the command's torch-free
 face, so ``python -m inference --help`` does not import torch.
@@ -6,7 +6,6 @@ face, so ``python -m inference --help`` does not import torch.
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,16 +14,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..modelspec import ModelSpec
 from ..nets.adain import STYLE_LAYERS, AdaINDecoder, adain, mean_std
 from ..nets.vgg import NormalisedVGG19
 from .adain import AdaINTraining
-from .style_run import ImageBatches, RunFolder, list_images
+from .folders import PictureCrops, list_images
+from .harness import Installation, Schedule, Trainer, epoch_order, fit, safetensors_bytes, step_generator
 
 
 @dataclass
 class TrainResult:
-    """What a run produced: the decoder and the evaluation loss before and after."""
+    """What :func:`train` produced: the decoder, the evaluation loss before and after, the log rows after step 0."""
 
     decoder: AdaINDecoder
     steps: int
@@ -76,107 +75,98 @@ def evaluate(
     return sum(totals) / len(totals), outputs
 
 
+class AdaINTrainer(Trainer):
+    """Huang & Belongie's decoder, trained for a fixed encoder on photo/painting pairs."""
+
+    name = "adain"
+    losses = ("content", "style", "total")
+    metrics = ("eval",)
+    curves = {"training losses": {"content": "content", "style": "style"},
+              "total loss": {"training": "total", "evaluation": "eval"}}
+
+    def __init__(self, config: AdaINTraining, encoder: NormalisedVGG19) -> None:
+        self.config = config
+        self.encoder = encoder
+        load_size = 2 * config.image_size
+        self.photos = PictureCrops(list_images(config.content), config.image_size, load_size)
+        self.paintings = PictureCrops(list_images(config.styles), config.image_size, load_size)
+
+    def settings(self) -> dict:
+        c = self.config
+        return {"photos": len(self.photos), "paintings": len(self.paintings), "image_size": c.image_size,
+                "batch_size": c.batch_size, "seed": c.seed}
+
+    def build(self, device):
+        self.device = device
+        self.encoder = self.encoder.to(device).eval().requires_grad_(False)
+        self.decoder = AdaINDecoder().to(device)
+        self.optimizer = torch.optim.Adam(self.decoder.parameters(), lr=self.config.lr)
+        self.eval_photos = self.photos.fixed(self.config.eval_pairs).to(device)
+        self.eval_paintings = self.paintings.fixed(self.config.eval_pairs).to(device)
+        return {"decoder": self.decoder}, {"decoder": self.optimizer}
+
+    def steps_per_epoch(self) -> int:
+        return max(1, len(self.photos) // self.config.batch_size)
+
+    def batches(self, epoch: int, start: int):
+        """(photos, paintings) pairs, each (N, 3, S, S) in [0, 1]; paintings drawn at random."""
+        order = epoch_order(len(self.photos), self.config.batch_size, self.config.seed, epoch)
+        for index in range(start, len(order)):
+            generator = step_generator(self.config.seed, epoch, index)
+            paintings = torch.randint(0, len(self.paintings), (len(order[index]),), generator=generator).tolist()
+            yield self.photos.batch(order[index], generator), self.paintings.batch(paintings, generator)
+
+    def train_step(self, batch, step: int, epoch: int):
+        for group in self.optimizer.param_groups:  # pytorch-AdaIN's inverse-time decay
+            group["lr"] = self.config.lr / (1.0 + self.config.lr_decay * (step - 1))
+        photos, paintings = (part.to(self.device) for part in batch)
+        losses, _ = adain_loss(self.encoder, self.decoder, photos, paintings, self.config)
+        self.optimizer.zero_grad(set_to_none=True)
+        losses["total"].backward()
+        self.optimizer.step()
+        return {k: v.detach() for k, v in losses.items()}
+
+    def evaluate(self) -> dict[str, float]:
+        return {"eval": evaluate(self.encoder, self.decoder, self.eval_photos, self.eval_paintings, self.config)[0]}
+
+    def sample_rows(self):
+        """First row: the evaluation paintings; then per photo: the photo and its rendering in each painting's style."""
+        _, outputs = evaluate(self.encoder, self.decoder, self.eval_photos, self.eval_paintings, self.config)
+        header = [torch.ones_like(self.eval_photos[0]), *self.eval_paintings]
+        return [header] + [[self.eval_photos[i], *(out[i] for out in outputs)] for i in range(len(self.eval_photos))]
+
+    def installation(self, name: str) -> Installation:
+        """``<name>.safetensors`` in pytorch-AdaIN's ``decoder.pth`` keys, paired with the adain-vgg encoder."""
+        return Installation(
+            weights=safetensors_bytes(self.decoder.state_dict(), {"format": "adain-decoder", "encoder": "adain-vgg"}),
+            facts={
+                "family": "adain", "task": "stylize", "arch": "decoder",
+                "title": f"{name} (AdaIN, any style image)", "input_size": 512,
+                "paper": "Huang, Belongie. Arbitrary Style Transfer in Real-time with Adaptive Instance Normalization. ICCV 2017.",
+                "description": "An AdaIN decoder trained here; takes its style from any picture.",
+                "options": {"mode": "adain", "encoder": "adain-vgg", "trained": time.strftime("%Y-%m-%d")},
+            },
+        )
+
+
 def train(
     config: AdaINTraining,
     encoder: NormalisedVGG19,
     *,
     device: torch.device | str = "cpu",
-    run_folder: RunFolder | None = None,
+    run_folder: Path | None = None,
     progress: bool = True,
 ) -> TrainResult:
-    """Train an AdaIN decoder for ``encoder`` on ``config.content`` and ``config.styles``.
+    """Train an AdaIN decoder for ``encoder`` on ``config.content`` and ``config.styles`` (no install).
 
     Returns:
         The trained decoder (eval mode, CPU) and the evaluation loss before
         and after (mean over fixed photo x painting pairs).
     """
-    from tqdm import tqdm
-
-    device = torch.device(device)
-    torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
-    load_size = 2 * config.image_size
-    photos = ImageBatches(list_images(config.content), config.image_size, load_size, generator)
-    paintings = ImageBatches(list_images(config.styles), config.image_size, load_size, generator)
-
-    encoder = encoder.to(device).eval().requires_grad_(False)
-    decoder = AdaINDecoder().to(device).train()
-    optimizer = torch.optim.Adam(decoder.parameters(), lr=config.lr)
-    eval_photos = photos.fixed(config.eval_pairs).to(device)
-    eval_paintings = paintings.fixed(config.eval_pairs).to(device)
-
-    eval_before, _ = evaluate(encoder, decoder, eval_photos, eval_paintings, config)
-    steps = min(config.steps, config.max_steps or config.steps)
-    history: list[dict] = []
-    running: dict[str, float] = {}
-    since_log = 0
-    with tqdm(total=steps, desc="train adain", unit="step", file=sys.stderr, disable=not progress,
-              dynamic_ncols=True) as bar:
-        for step in range(1, steps + 1):
-            for group in optimizer.param_groups:  # pytorch-AdaIN's inverse-time decay
-                group["lr"] = config.lr / (1.0 + config.lr_decay * (step - 1))
-            losses, _ = adain_loss(
-                encoder, decoder, photos.sample(config.batch_size).to(device),
-                paintings.sample(config.batch_size).to(device), config,
-            )
-            optimizer.zero_grad(set_to_none=True)
-            losses["total"].backward()
-            optimizer.step()
-
-            for key, value in losses.items():
-                running[key] = running.get(key, 0.0) + value.item()
-            since_log += 1
-            bar.update(1)
-            bar.set_postfix(loss=f"{losses['total'].item():.4g}", refresh=False)
-            if step % config.interval == 0 or step == steps:
-                eval_loss, outputs = evaluate(encoder, decoder, eval_photos, eval_paintings, config)
-                row = {key: value / since_log for key, value in running.items()} | {"eval": eval_loss}
-                history.append({"step": step, **row})
-                running, since_log = {}, 0
-                if run_folder is not None:
-                    run_folder.log(step, row)
-                    header = [torch.ones_like(eval_photos[0]), *eval_paintings]
-                    run_folder.save_samples(step, [header] + [
-                        [eval_photos[i], *(out[i] for out in outputs)] for i in range(len(eval_photos))
-                    ])
-    return TrainResult(decoder.eval().cpu(), steps, eval_before, history[-1]["eval"], history)
-
-
-def weights_bytes(result: TrainResult) -> bytes:
-    """The trained decoder as safetensors (pytorch-AdaIN's ``decoder.pth`` keys)."""
-    from .style_run import safetensors_bytes
-
-    return safetensors_bytes(result.decoder.state_dict(), {"format": "adain-decoder", "encoder": "adain-vgg"})
-
-
-def install(result: TrainResult, name: str, config: AdaINTraining, run_folder: Path | None = None) -> ModelSpec:
-    """Install a trained decoder as ``name``: ``<name>.safetensors`` and a local registry entry."""
-    from ..catalog.local import register_local
-    from .style_run import install_weights
-
-    data = weights_bytes(result)
-    if run_folder is not None:
-        (run_folder / f"{name}.safetensors").write_bytes(data)
-    _, sha = install_weights(f"{name}.safetensors", data)
-    spec = ModelSpec(
-        name=name,
-        family="adain",
-        task="stylize",
-        arch="decoder",
-        title=f"{name} (AdaIN, any style image)",
-        url="",
-        filename=f"{name}.safetensors",
-        sha256=sha,
-        sha256_prefix=None,
-        licence="NOASSERTION",
-        input_size=512,
-        default=False,
-        paper="Huang, Belongie. Arbitrary Style Transfer in Real-time with Adaptive Instance Normalization. ICCV 2017.",
-        description="An AdaIN decoder trained here; takes its style from any picture.",
-        options={"mode": "adain", "encoder": "adain-vgg", "steps": result.steps, "trained": time.strftime("%Y-%m-%d")},
-    )
-    register_local(spec)
-    return spec
+    trainer = AdaINTrainer(config, encoder)
+    run = fit(trainer, Schedule(steps=config.steps, log_every=config.interval), run_folder, device=device,
+              seed=config.seed, progress=progress)
+    return TrainResult(trainer.decoder.eval().cpu(), run.step, run.before["eval"], run.after["eval"], run.history[1:])
 
 
 def load_encoder(path: Path | None, random: bool, seed: int) -> NormalisedVGG19:

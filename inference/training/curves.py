@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -26,7 +25,7 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [start + i * step for i in range(int(math.ceil((high - start) / step)) + 1)]
 
 
-def _panel(title: str, series: Mapping[str, Sequence[tuple[float, float]]], font) -> Image.Image:
+def _panel(title: str, series: Mapping[str, Sequence[tuple[float, float]]], font, x_label: str) -> Image.Image:
     image = Image.new("RGB", (_WIDTH, _HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     points = [p for values in series.values() for p in values if math.isfinite(p[1])]
@@ -64,25 +63,20 @@ def _panel(title: str, series: Mapping[str, Sequence[tuple[float, float]]], font
         legend_x = right - 130 * (len(series) - i)
         draw.line([(legend_x, 14), (legend_x + 14, 14)], fill=colour, width=3)
         draw.text((legend_x + 18, 8), name, fill=colour, font=font)
-    draw.text(((left + right) // 2 - 16, _HEIGHT - 16), "epoch", fill="#555555", font=font)
+    draw.text(((left + right) // 2 - 16, _HEIGHT - 16), x_label, fill="#555555", font=font)
     return image
 
 
-def draw_curves(panels: Mapping[str, Mapping[str, Sequence[tuple[float, float]]]], path: Path) -> Path:
-    """Draw panels of named (x, y) series side by side and save a PNG.
+def curve_sheet(panels: Mapping[str, Mapping[str, Sequence[tuple[float, float]]]], x_label: str = "epoch") -> Image.Image:
+    """Panels of named (x, y) series side by side, as one image.
 
     Args:
-        panels: {"panel title": {"series name": [(epoch, value), ...]}}.
-        path: where to write the PNG (parent folders are created).
-
-    Returns:
-        ``path``.
+        panels: {"panel title": {"series name": [(x, value), ...]}}.
+        x_label: what x counts ("epoch", "step").
     """
     font = ImageFont.load_default()
-    images = [_panel(title, series, font) for title, series in panels.items()]
+    images = [_panel(title, series, font, x_label) for title, series in panels.items()]
     sheet = Image.new("RGB", (_WIDTH * max(1, len(images)), _HEIGHT), "white")
     for i, image in enumerate(images):
         sheet.paste(image, (i * _WIDTH, 0))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(path)
-    return path
+    return sheet

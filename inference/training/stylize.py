@@ -14,33 +14,28 @@ Loss (Johnson et al. 2016), on VGG-16 features of RGB in [0, 1]:
 Each step trains one slot, drawn at random (identity included), on a batch
 of random crops of the photos in --content.
 
-Writes losses.csv and samples-*.png (rows: evaluation photos; columns: the
-photo, each style, the identity) to --out every --interval steps, then
-installs the net into the models folder with thumbnails of its styles.
+Each epoch is one pass over the photos in a fresh order. Every --interval
+steps the run folder (see `train --help`) gets a row in losses.csv and a
+sample grid (rows: evaluation photos; columns: the photo, each style, the
+identity); at the end the net is installed into the models folder with
+thumbnails of its styles.
 
 examples:
   python -m inference train stylize --content photos/ --styles paintings/ --name my-styles
   python -m inference train stylize --content coco/ --styles paintings/ --steps 40000 --batch-size 8 \\
       --content-layer relu3_3 --style-weight 5e10 --device cuda --out runs/my-styles
+  python -m inference train stylize --content coco/ --styles paintings/ --out runs/my-styles --resume
 """
 
 from __future__ import annotations
 
 import argparse
-import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InferenceError
-from ..paths import data_dir
+from .command import add_run_arguments, check_positive, train_and_install
 
 CONTENT_LAYERS = ("relu2_2", "relu3_3")
-
-
-def slug(text: str) -> str:
-    """A registry- and file-name-safe lowercase version of ``text`` ("Starry Night!" -> "starry-night")."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "style"
 
 
 @dataclass
@@ -53,7 +48,6 @@ class StylizeTraining:
     style_size: int = 512
     batch_size: int = 4
     steps: int = 40_000
-    max_steps: int | None = None
     lr: float = 1e-3
     content_weight: float = 1e5
     style_weight: float = 1e10
@@ -70,15 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--content", type=Path, required=True, metavar="DIR", help="folder of photos (searched recursively)")
     parser.add_argument("--styles", type=Path, required=True, metavar="DIR",
                         help="folder of style pictures, one style each; file names become style names")
-    parser.add_argument("--name", metavar="NAME", help="registry name to install as (default: styles-<styles folder name>)")
-    parser.add_argument("--out", type=Path, metavar="RUN_DIR",
-                        help="folder for losses.csv, sample grids and a copy of the weights (default: <data dir>/runs/NAME)")
     parser.add_argument("--image-size", type=int, default=d.image_size, metavar="PX", help=f"training crop side (default: {d.image_size})")
     parser.add_argument("--style-size", type=int, default=d.style_size, metavar="PX",
                         help=f"longer side the style pictures are scaled to (default: {d.style_size}); larger = smaller strokes")
     parser.add_argument("--batch-size", type=int, default=d.batch_size, metavar="N", help=f"photos per step (default: {d.batch_size})")
     parser.add_argument("--steps", type=int, default=d.steps, metavar="N", help=f"training steps (default: {d.steps})")
-    parser.add_argument("--max-steps", type=int, metavar="N", help="stop after N steps even if --steps is larger (quick trials)")
     parser.add_argument("--lr", type=float, default=d.lr, help=f"Adam learning rate (default: {d.lr:g})")
     parser.add_argument("--content-weight", type=float, default=d.content_weight, metavar="W", help=f"default: {d.content_weight:g}")
     parser.add_argument("--style-weight", type=float, default=d.style_weight, metavar="W", help=f"default: {d.style_weight:g}")
@@ -89,45 +79,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--interval", type=int, default=d.interval, metavar="N", help=f"log and write samples every N steps (default: {d.interval})")
     parser.add_argument("--vgg", type=Path, metavar="FILE", help="VGG-16 weights in torchvision's layout (default: the installed vgg16 model)")
     parser.add_argument("--random-vgg", action="store_true", help="use a randomly initialised VGG-16 (tests only: the styles will not be learnt)")
-    parser.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default: {d.seed})")
-    parser.add_argument("--device", metavar="cpu|cuda", help="where to train (default: $ATELIER_DEVICE, else cuda when available, else cpu)")
-    parser.add_argument("--no-install", action="store_true", help="only write the run folder; do not install into the models folder")
-
-
-def check_name(name: str) -> None:
-    """Refuse a name that is not a slug or belongs to a published model."""
-    from ..registry import REGISTRY
-
-    if slug(name) != name.lower() or not name:
-        raise InferenceError(f"--name {name!r}: use letters, digits and dashes only.")
-    if name in REGISTRY:
-        raise InferenceError(f"--name {name!r} is a published model; choose another name.")
+    add_run_arguments(parser, seed=d.seed)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train, write the run folder, install; 0 on success, 1 on a problem (message on stderr)."""
-    from ..engine import pick_device
-    from .style_run import RunFolder, finish_run, sizes_are_positive
-    from .stylize_loop import install, load_vgg16, train, weights_bytes
+    """Train (or resume), write the run folder, install (see :func:`.command.train_and_install`)."""
+    from .harness import Schedule
+    from .stylize_loop import StylizeTrainer, load_vgg16
 
-    name = args.name or f"styles-{slug(args.styles.name)}"
     config = StylizeTraining(
         content=args.content, styles=args.styles, image_size=args.image_size, style_size=args.style_size,
-        batch_size=args.batch_size, steps=args.steps, max_steps=args.max_steps, lr=args.lr,
+        batch_size=args.batch_size, steps=args.steps, lr=args.lr,
         content_weight=args.content_weight, style_weight=args.style_weight, tv_weight=args.tv_weight,
         content_layer=args.content_layer, interval=args.interval, seed=args.seed,
     )
-    if not sizes_are_positive((("--image-size", config.image_size), ("--style-size", config.style_size),
-                               ("--batch-size", config.batch_size), ("--steps", config.steps), ("--interval", config.interval))):
-        return 2
-    try:
-        check_name(name)
-        device = pick_device(args.device)
-        vgg = load_vgg16(args.vgg, args.random_vgg, args.seed)
-        out = args.out or data_dir() / "runs" / name
-        result = train(config, vgg, device=device, run_folder=RunFolder(out))
-    except InferenceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return finish_run(result, name=name, out=out, no_install=args.no_install, weights_bytes=weights_bytes,
-                      install=lambda trained: install(trained, name, config, run_folder=out))
+    check_positive(("--image-size", config.image_size), ("--style-size", config.style_size),
+                   ("--batch-size", config.batch_size), ("--steps", config.steps), ("--interval", config.interval))
+    trainer = StylizeTrainer(config, load_vgg16(args.vgg, args.random_vgg, args.seed))
+    return train_and_install(trainer, Schedule(steps=config.steps, log_every=config.interval), args,
+                             default_name=f"styles-{args.styles.name}")

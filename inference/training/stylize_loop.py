@@ -1,4 +1,4 @@
-"""The multi-style network's training loop (``train stylize``): losses, steps, evaluation, install.
+"""The multi-style network's trainer (``train stylize``) for the harness: losses, steps, evaluation, install.
 
 Kept apart from :mod:`inference.training.stylize`, the command's torch-free
 face, so ``python -m inference --help`` does not import torch.
@@ -7,26 +7,27 @@ face, so ``python -m inference --help`` does not import torch.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import Tensor
 
-from ..errors import InferenceError
-from ..modelspec import ModelSpec
 from ..nets.transformer_net import MultiStyleTransformerNet
 from ..nets.vgg import PERCEPTUAL_LAYERS, VGGFeatures, gram_matrix, vgg16
-from .style_run import ImageBatches, RunFolder, list_images, read_rgb
+from . import BadOption
+from .command import slug
+from .folders import PictureCrops, list_images, read_rgb
+from .harness import Installation, Schedule, Trainer, epoch_order, fit, safetensors_bytes, step_generator
 from .stylize import CONTENT_LAYERS, StylizeTraining
 
 
 @dataclass
 class TrainResult:
-    """What a run produced: the net, its styles, and the evaluation loss before and after."""
+    """What :func:`train` produced: the net, its styles, the evaluation loss before and after, the log rows after step 0."""
 
     net: MultiStyleTransformerNet
     style_names: list[str]
@@ -119,134 +120,138 @@ def evaluate(
     return sum(totals) / len(totals), outputs
 
 
+class StylizeTrainer(Trainer):
+    """Dumoulin et al.'s multi-style net: each step trains one slot (a style or the identity) on a batch of photos."""
+
+    name = "stylize"
+    losses = ("content", "style", "tv", "total")
+    metrics = ("eval",)
+    curves = {"training losses": {"content": "content", "style": "style", "tv": "tv"},
+              "total loss": {"training": "total", "evaluation (all slots)": "eval"}}
+
+    def __init__(self, config: StylizeTraining, vgg: VGGFeatures) -> None:
+        if config.content_layer not in CONTENT_LAYERS:
+            raise BadOption(f"The content layer must be one of {', '.join(CONTENT_LAYERS)}.")
+        self.config = config
+        self.vgg = vgg
+        self.style_paths = list_images(config.styles)
+        self.style_names = [style_name(p) for p in self.style_paths]
+        self.photos = PictureCrops(list_images(config.content), config.image_size, config.image_size)
+
+    def settings(self) -> dict:
+        c = self.config
+        return {"styles": self.style_names, "photos": len(self.photos), "image_size": c.image_size,
+                "style_size": c.style_size, "batch_size": c.batch_size, "content_layer": c.content_layer,
+                "seed": c.seed}
+
+    def build(self, device):
+        self.device = device
+        self.vgg = self.vgg.to(device).eval().requires_grad_(False)
+        self.targets = style_targets(self.vgg, [read_rgb(p, longer_side=self.config.style_size).to(device)
+                                                for p in self.style_paths])
+        self.net = MultiStyleTransformerNet(len(self.style_paths), self.style_names).to(device)
+        self.eval_photos = self.photos.fixed(self.config.eval_photos).to(device)
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.config.lr)
+        return {"net": self.net}, {"net": self.optimizer}
+
+    def steps_per_epoch(self) -> int:
+        return max(1, len(self.photos) // self.config.batch_size)
+
+    def batches(self, epoch: int, start: int):
+        """(photos (N, 3, S, S) in [0, 1], slot) pairs; the slot is drawn at random, identity included."""
+        order = epoch_order(len(self.photos), self.config.batch_size, self.config.seed, epoch)
+        for index in range(start, len(order)):
+            generator = step_generator(self.config.seed, epoch, index)
+            slot = int(torch.randint(0, self.net.n_styles + 1, (1,), generator=generator))
+            yield self.photos.batch(order[index], generator), slot
+
+    def train_step(self, batch, step: int, epoch: int):
+        photos, slot = batch
+        photos = photos.to(self.device)
+        target = self.targets[slot] if slot < self.net.n_styles else None
+        losses = perceptual_loss(self.vgg, photos, _stylise(self.net, photos, slot), target, self.config)
+        self.optimizer.zero_grad(set_to_none=True)
+        losses["total"].backward()
+        self.optimizer.step()
+        return {k: v.detach() for k, v in losses.items()}
+
+    def evaluate(self) -> dict[str, float]:
+        return {"eval": evaluate(self.net, self.vgg, self.eval_photos, self.targets, self.config)[0]}
+
+    def sample_rows(self):
+        """One row per evaluation photo: the photo, then each slot's rendering."""
+        _, outputs = evaluate(self.net, self.vgg, self.eval_photos, self.targets, self.config)
+        return [[self.eval_photos[i], *(out[i] for out in outputs)] for i in range(len(self.eval_photos))]
+
+    def installation(self, name: str) -> Installation:
+        """``<name>.safetensors`` (metadata: style names, identity slot) and ``<name>-styles/NN-<style>.jpg``.
+
+        The spec's options list the styles with their thumbnails (relative to
+        the models directory), so the studio can show a style bank without
+        loading torch.
+        """
+        from ..images import encode_image, thumbnail
+
+        thumbnails = {}
+        for index, (style, source) in enumerate(zip(self.style_names, self.style_paths)):
+            with Image.open(source) as opened:
+                small = thumbnail(opened, 128)
+            thumbnails[f"{name}-styles/{index:02d}-{slug(style)}.jpg"] = encode_image(small, "JPEG", quality=88)
+        net = self.net
+        return Installation(
+            weights=weights_bytes(net),
+            facts={
+                "family": "transformer_net", "task": "stylize", "arch": "multistyle",
+                "title": f"{name} ({len(self.style_names)} styles)", "input_size": self.config.image_size,
+                "paper": "Dumoulin, Shlens, Kudlur. A Learned Representation for Artistic Style. ICLR 2017.",
+                "description": f"Trained here on {len(self.style_names)} styles: " + ", ".join(self.style_names) + ".",
+                "options": {
+                    "mode": "multistyle",
+                    "styles": [{"name": n, "thumbnail": t} for n, t in zip(self.style_names, thumbnails)],
+                    "identity_slot": net.identity_slot,
+                    "content_layer": self.config.content_layer,
+                    "trained": time.strftime("%Y-%m-%d"),
+                },
+            },
+            files=thumbnails,
+        )
+
+
 def train(
     config: StylizeTraining,
     vgg: VGGFeatures,
     *,
     device: torch.device | str = "cpu",
-    run_folder: RunFolder | None = None,
+    run_folder: Path | None = None,
     progress: bool = True,
 ) -> TrainResult:
-    """Train a multi-style net on ``config.content`` photos and ``config.styles`` pictures.
+    """Train a multi-style net on ``config.content`` photos and ``config.styles`` pictures (no install).
 
     Args:
         config: the run's settings.
         vgg: VGG-16 features (pretrained, or random in tests); frozen here.
         device: where to train.
-        run_folder: where to log losses and sample grids (None: nowhere).
-        progress: show a tqdm bar on stderr.
+        run_folder: the harness's run folder (None: write nothing).
+        progress: show a progress bar on stderr.
 
     Returns:
         The trained net (eval mode, CPU) and its evaluation loss before and
         after training (mean over all slots on a fixed batch of photos).
     """
-    from tqdm import tqdm
-
-    if config.content_layer not in CONTENT_LAYERS:
-        raise InferenceError(f"The content layer must be one of {', '.join(CONTENT_LAYERS)}.")
-    device = torch.device(device)
-    torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
-
-    style_paths = list_images(config.styles)
-    names = [style_name(p) for p in style_paths]
-    photos = ImageBatches(list_images(config.content), config.image_size, config.image_size, generator)
-
-    vgg = vgg.to(device).eval().requires_grad_(False)
-    targets = style_targets(vgg, [read_rgb(p, longer_side=config.style_size).to(device) for p in style_paths])
-    net = MultiStyleTransformerNet(len(style_paths), names).to(device).train()
-    optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
-    eval_photos = photos.fixed(config.eval_photos).to(device)
-
-    eval_before, _ = evaluate(net, vgg, eval_photos, targets, config)
-    steps = min(config.steps, config.max_steps or config.steps)
-    history: list[dict] = []
-    running: dict[str, float] = {}
-    since_log = 0
-    with tqdm(total=steps, desc="train stylize", unit="step", file=sys.stderr, disable=not progress,
-              dynamic_ncols=True) as bar:
-        for step in range(1, steps + 1):
-            slot = int(torch.randint(0, net.n_styles + 1, (1,), generator=generator))
-            batch = photos.sample(config.batch_size).to(device)
-            target = targets[slot] if slot < net.n_styles else None
-            losses = perceptual_loss(vgg, batch, _stylise(net, batch, slot), target, config)
-            optimizer.zero_grad(set_to_none=True)
-            losses["total"].backward()
-            optimizer.step()
-
-            for key, value in losses.items():
-                running[key] = running.get(key, 0.0) + value.item()
-            since_log += 1
-            bar.update(1)
-            bar.set_postfix(loss=f"{losses['total'].item():.4g}", slot=slot, refresh=False)
-            if step % config.interval == 0 or step == steps:
-                eval_loss, outputs = evaluate(net, vgg, eval_photos, targets, config)
-                row = {key: value / since_log for key, value in running.items()} | {"eval": eval_loss}
-                history.append({"step": step, **row})
-                running, since_log = {}, 0
-                if run_folder is not None:
-                    run_folder.log(step, row)
-                    run_folder.save_samples(
-                        step, [[eval_photos[i], *(out[i] for out in outputs)] for i in range(len(eval_photos))]
-                    )
-    eval_after = history[-1]["eval"]  # the last step always logs
-    net = net.eval().cpu()
-    return TrainResult(net, names, style_paths, steps, eval_before, eval_after, history)
+    trainer = StylizeTrainer(config, vgg)
+    run = fit(trainer, Schedule(steps=config.steps, log_every=config.interval), run_folder, device=device,
+              seed=config.seed, progress=progress)
+    return TrainResult(trainer.net.eval().cpu(), trainer.style_names, trainer.style_paths, run.step,
+                       run.before["eval"], run.after["eval"], run.history[1:])
 
 
-def weights_bytes(result: TrainResult) -> bytes:
+def weights_bytes(net: MultiStyleTransformerNet) -> bytes:
     """The trained net as safetensors, its style names and identity slot in the metadata."""
-    from .style_run import safetensors_bytes
-
-    return safetensors_bytes(result.net.state_dict(), {
+    return safetensors_bytes(net.state_dict(), {
         "format": "atelier-multistyle",
-        "style_names": json.dumps(result.style_names),
-        "identity_slot": str(result.net.identity_slot),
+        "style_names": json.dumps(net.style_names),
+        "identity_slot": str(net.identity_slot),
     })
-
-
-def install(result: TrainResult, name: str, config: StylizeTraining, run_folder: Path | None = None) -> ModelSpec:
-    """Install a trained net as ``name``: weights, style thumbnails, and a local registry entry.
-
-    Files in the models directory: ``<name>.safetensors`` (metadata: style
-    names, identity slot) and ``<name>-styles/NN-<style>.jpg``; the spec's
-    options list the styles with their thumbnails (relative to the models
-    directory) so the studio can show a style bank without loading torch.
-    """
-    from ..catalog.local import register_local
-    from .style_run import install_thumbnails, install_weights
-
-    data = weights_bytes(result)
-    if run_folder is not None:
-        (run_folder / f"{name}.safetensors").write_bytes(data)
-    _, sha = install_weights(f"{name}.safetensors", data)
-    thumbnails = install_thumbnails(f"{name}-styles", list(zip(result.style_names, result.style_paths)))
-    spec = ModelSpec(
-        name=name,
-        family="transformer_net",
-        task="stylize",
-        arch="multistyle",
-        title=f"{name} ({len(result.style_names)} styles)",
-        url="",
-        filename=f"{name}.safetensors",
-        sha256=sha,
-        sha256_prefix=None,
-        licence="NOASSERTION",
-        input_size=config.image_size,
-        default=False,
-        paper="Dumoulin, Shlens, Kudlur. A Learned Representation for Artistic Style. ICLR 2017.",
-        description=f"Trained here on {len(result.style_names)} styles: " + ", ".join(result.style_names) + ".",
-        options={
-            "mode": "multistyle",
-            "styles": [{"name": n, "thumbnail": t} for n, t in zip(result.style_names, thumbnails)],
-            "identity_slot": result.net.identity_slot,
-            "content_layer": config.content_layer,
-            "steps": result.steps,
-            "trained": time.strftime("%Y-%m-%d"),
-        },
-    )
-    register_local(spec)
-    return spec
 
 
 def load_vgg16(path: Path | None, random: bool, seed: int) -> VGGFeatures:

@@ -25,7 +25,7 @@ from inference.pipelines.stylize import (
     stylize_transformer,
 )
 from inference.registry import get_spec
-from inference.training.style_run import safetensors_bytes
+from inference.training.harness import safetensors_bytes
 from official_stylize_keys import (
     adain_decoder_state_dict,
     fast_neural_style_state_dict,

@@ -57,8 +57,8 @@ def test_the_command_installs_the_net_with_its_styles_and_thumbnails(folders, mo
     assert all((models_dir / s["thumbnail"]).is_file() for s in spec.options["styles"])
     net = load_net(spec)
     assert isinstance(net, MultiStyleTransformerNet) and net.style_names == ["00 stripes", "01 blobs"]
-    assert (run / "losses.csv").read_text().splitlines()[0] == "step,content,style,tv,total,eval"
-    assert (run / "samples-000002.png").is_file() and (run / "test-styles.safetensors").is_file()
+    assert (run / "losses.csv").read_text().splitlines()[0] == "step,epoch,content,style,tv,total,eval,lr,seconds"
+    assert (run / "samples" / "step-000002.png").is_file() and (run / "test-styles.safetensors").is_file()
 
 
 def test_without_vgg16_installed_the_command_says_how_to_install_it(folders, models_dir, capsys):
