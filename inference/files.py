@@ -28,8 +28,9 @@ def open_atomically(target: Path, *, durable: bool = False) -> Iterator[BinaryIO
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
@@ -37,7 +38,8 @@ def open_atomically(target: Path, *, durable: bool = False) -> Iterator[BinaryIO
                 os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 

@@ -19,13 +19,13 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "model"
 
 
-def check_name(name: str) -> None:
-    """Refuse (BadOption) a name that is not a slug or belongs to a published model."""
+def check_name(name: str, *, installing: bool = True) -> None:
+    """Refuse (BadOption) a name that is not a slug, or that belongs to a published model when installing."""
     from ..registry import REGISTRY
 
     if not name or slug(name) != name.lower():
         raise BadOption(f"--name {name!r}: use letters, digits and dashes only.")
-    if name in REGISTRY:
+    if installing and name in REGISTRY:
         raise BadOption(f"--name {name!r} is a published model; choose another name.")
 
 
@@ -78,7 +78,7 @@ def train_and_install(trainer, schedule, args: argparse.Namespace, *, default_na
     from .harness import fit
 
     name = args.name or slug(default_name)
-    check_name(name)
+    check_name(name, installing=not args.no_install)
     if args.threads is not None:
         check_positive(("--threads", args.threads))
     folder = args.out or data_dir() / "runs" / name
