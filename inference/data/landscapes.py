@@ -16,6 +16,7 @@ which ``python -m inference train pix2pix --data DIR`` reads.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from ..files import write_atomically
 from .noise import ValueNoise, smoothstep
 from .palette import LABEL_INDEX, LABEL_RGB
 
@@ -541,9 +543,12 @@ def write_dataset(out: Path, *, kind: str, count: int, size: int = 256, seed: in
     for split, index in tqdm(jobs, desc=f"landscapes ({kind})", unit="pair", disable=not progress, file=sys.stderr):
         scene = render_scene(scene_seed(seed, split, index), size)
         target = out / split / f"{index:05d}{extension}"
-        partial = target.with_name(f".{target.stem}.part{extension}")  # never leave a half-written pair
-        pair_image(scene, kind).save(partial, quality=95) if extension == ".jpg" else pair_image(scene, kind).save(partial)
-        partial.replace(target)
+        encoded = io.BytesIO()
+        if extension == ".jpg":
+            pair_image(scene, kind).save(encoded, format="JPEG", quality=95)
+        else:
+            pair_image(scene, kind).save(encoded, format="PNG")
+        write_atomically(target, encoded.getvalue())  # never leave a half-written pair
     return {"train": count, "val": val_count}
 
 
