@@ -7,10 +7,10 @@ official code fed them. All functions work on any device and in float32.
 Shapes: ``rgb`` and ``lab`` are (N, 3, H, W); ``l`` is (N, 1, H, W) in
 [0, 100]; ``ab`` is (N, 2, H, W), roughly in [-110, 110].
 
-Two gamut mappings turn a predicted Lab image into displayable sRGB
-(:data:`GAMUTS`): "clip", exactly what the official code does
-(``skimage.color.lab2rgb``), and "preserve-luminance", which lowers chroma
-instead so that the photo keeps its own lightness.
+Two gamut mappings turn a predicted Lab image into displayable sRGB:
+:func:`lab_to_rgb_clipped`, exactly what the official code does
+(``skimage.color.lab2rgb``), and :func:`lab_to_rgb_in_gamut`, which lowers
+chroma instead so that the photo keeps its own lightness.
 """
 
 from __future__ import annotations
@@ -224,12 +224,3 @@ def lab_to_rgb_in_gamut(l: Tensor, ab: Tensor, steps: int = 8) -> Tensor:
         out[:, 2, rows] = b.clamp(0.0, 1.0)
     return out
 
-
-# Gamut mapping by name: how out-of-gamut predicted colours become sRGB.
-GAMUTS = {
-    "preserve-luminance": lab_to_rgb_in_gamut,
-    "clip": lab_to_rgb_clipped,
-}
-# Keeping the photo's own L exactly is the point of colourisation; "clip"
-# reproduces the official outputs (see the README's Colorize section).
-DEFAULT_GAMUT = "preserve-luminance"

@@ -7,7 +7,7 @@ the original survive exactly; this is the official post-processing. Colours
 the net predicts outside the sRGB gamut are either clipped per channel, as
 the official code does (``gamut="clip"``), or brought into the gamut by
 lowering their chroma so that L is kept (``gamut="preserve-luminance"``, the
-default); see :data:`inference.color.GAMUTS`.
+default); see :mod:`inference.pipelines.colorize_options`.
 """
 
 from __future__ import annotations
@@ -20,18 +20,22 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor, nn
 
-from ..color import DEFAULT_GAMUT, GAMUTS, rgb_to_lab, rgb_to_lightness
+from ..color import lab_to_rgb_clipped, lab_to_rgb_in_gamut, rgb_to_lab, rgb_to_lightness
 from ..errors import InferenceError
 from ..images import to_rgb_or_l
+from .colorize_options import DEFAULT_GAMUT, GAMUT_MODES, check_gamut
 from .hints import Hint, parse_hints
 
-__all__ = ["Hint", "parse_hints", "colorize", "GAMUTS", "DEFAULT_GAMUT"]
+__all__ = ["Hint", "parse_hints", "colorize", "GAMUT_MODES", "DEFAULT_GAMUT", "check_gamut"]
 
 Progress = Callable[[float, str], None]
 
 # Side of the square patch each hint paints at network resolution; 3x3 is
 # what the interactive demo of the SIGGRAPH17 paper uses by default.
 _HINT_PATCH = 3
+
+# (N, 1, H, W) L and (N, 2, H, W) ab -> (N, 3, H, W) sRGB in [0, 1], by gamut mode.
+GAMUT_MAPPINGS = {"preserve-luminance": lab_to_rgb_in_gamut, "clip": lab_to_rgb_clipped}
 
 
 def _lightness(picture: Image.Image, device: torch.device) -> Tensor:
@@ -122,14 +126,13 @@ def colorize(
     Raises:
         InferenceError: an unknown ``gamut``, or the GPU ran out of memory.
     """
-    if gamut not in GAMUTS:
-        raise InferenceError(f"Unknown gamut mapping {gamut!r}; use {' or '.join(map(repr, GAMUTS))}.")
+    to_rgb = GAMUT_MAPPINGS[check_gamut(gamut)]
     if input_size <= 0 or input_size % 8:
         raise ValueError(f"input_size must be a positive multiple of 8, got {input_size}")
     report = progress or (lambda fraction, stage: None)
 
     try:
-        array = _colourise_pixels(to_rgb_or_l(image), net, hints, input_size, GAMUTS[gamut], report)
+        array = _colourise_pixels(to_rgb_or_l(image), net, hints, input_size, to_rgb, report)
         out_of_memory = False
     except torch.cuda.OutOfMemoryError:
         out_of_memory = True
@@ -155,7 +158,7 @@ def _colourise_pixels(
 
     Args:
         picture: mode "RGB" or "L", H x W.
-        to_rgb: a gamut mapping of :data:`inference.color.GAMUTS`.
+        to_rgb: one of :data:`GAMUT_MAPPINGS`.
 
     Returns:
         (H, W, 3) uint8 sRGB.

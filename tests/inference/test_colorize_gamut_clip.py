@@ -15,12 +15,20 @@ import torch.nn.functional as F
 from PIL import Image
 from skimage import color as skcolor
 
-from inference.color import DEFAULT_GAMUT, GAMUTS, lab_to_rgb, lab_to_rgb_clipped, lab_to_rgb_in_gamut
+from inference.color import lab_to_rgb, lab_to_rgb_clipped, lab_to_rgb_in_gamut
+from inference.cli import main
+from inference.engine import clear_cache, load_net
 from inference.errors import InferenceError
-from inference.pipelines.colorize import colorize
+from inference.pipelines.colorize import DEFAULT_GAMUT, GAMUT_MAPPINGS, GAMUT_MODES, colorize
 from inference.registry import get_spec, net_from_state_dict
-from official_colorization_keys import ECCV16_LAYERS, SIGGRAPH17_LAYERS, official_state_dict
+from official_colorization_keys import ECCV16_LAYERS, SIGGRAPH17_LAYERS, official_state_dict, write_checkpoint
 from torch_threads import one_torch_thread  # noqa: F401
+
+
+@pytest.fixture(scope="module", autouse=True)
+def forget_loaded_nets():
+    yield
+    clear_cache()
 
 
 def _skimage_lab2rgb(lab_hwc: np.ndarray) -> np.ndarray:
@@ -81,8 +89,8 @@ def test_the_fz_clamp_matters_for_dark_very_yellow_colours():
 
 
 def test_the_two_gamut_mappings_are_named_and_the_default_keeps_lightness():
-    assert set(GAMUTS) == {"clip", "preserve-luminance"}
-    assert GAMUTS["clip"] is lab_to_rgb_clipped and GAMUTS["preserve-luminance"] is lab_to_rgb_in_gamut
+    assert tuple(GAMUT_MAPPINGS) == GAMUT_MODES == ("preserve-luminance", "clip")
+    assert GAMUT_MAPPINGS["clip"] is lab_to_rgb_clipped and GAMUT_MAPPINGS["preserve-luminance"] is lab_to_rgb_in_gamut
     assert DEFAULT_GAMUT == "preserve-luminance"
 
 
@@ -140,3 +148,47 @@ def test_an_unknown_gamut_is_refused_with_the_names():
     net = net_from_state_dict(get_spec("eccv16"), official_state_dict(ECCV16_LAYERS, seed=1)).eval()
     with pytest.raises(InferenceError, match="'preserve-luminance' or 'clip'"):
         colorize(_grey_photo(16, 16), net, input_size=16, gamut="saturate")
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+def _main(*args, capsys, monkeypatch, models_dir) -> tuple[int, str]:
+    monkeypatch.setenv("ATELIER_MODELS_DIR", str(models_dir))
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    return code, capsys.readouterr().err
+
+
+def test_cli_gamut_clip_with_given_weights_equals_the_pipeline(tmp_path, capsys, monkeypatch):
+    weights = tmp_path / "colorization_release_v2.pth"
+    state_dict = official_state_dict(ECCV16_LAYERS, seed=11)
+    state_dict["model8.6.weight"] = state_dict["model8.6.weight"] * 15.0
+    write_checkpoint(state_dict, weights)
+    photo = tmp_path / "in" / "photo.png"
+    photo.parent.mkdir()
+    _grey_photo().save(photo)
+
+    results = {}
+    for gamut in GAMUT_MODES:
+        out = tmp_path / gamut
+        code, stderr = _main("colorize", photo, "--out", out, "--model", "eccv16", "--weights", weights,
+                             "--device", "cpu", "--gamut", gamut, capsys=capsys, monkeypatch=monkeypatch,
+                             models_dir=tmp_path / "no-models")
+        assert code == 0, stderr
+        (written,) = [p for p in out.rglob("*") if p.is_file()]
+        results[gamut] = np.asarray(Image.open(written))
+
+    net = load_net(get_spec("eccv16"), weights=weights, device="cpu")
+    assert np.array_equal(results["clip"], np.asarray(colorize(Image.open(photo), net, input_size=256, gamut="clip")))
+    assert np.array_equal(results["preserve-luminance"], np.asarray(colorize(Image.open(photo), net, input_size=256)))
+    assert not np.array_equal(results["clip"], results["preserve-luminance"])
+
+
+def test_cli_refuses_an_unknown_gamut_and_documents_the_choices(tmp_path, capsys, monkeypatch):
+    photo = tmp_path / "photo.png"
+    _grey_photo(16, 16).save(photo)
+    code, stderr = _main("colorize", photo, "--out", tmp_path / "out", "--gamut", "vivid",
+                         capsys=capsys, monkeypatch=monkeypatch, models_dir=tmp_path)
+    assert code == 2 and "invalid choice" in stderr and "clip" in stderr
