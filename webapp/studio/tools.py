@@ -94,6 +94,8 @@ def sketch_options(data: dict) -> dict:
     direction = data.get("direction") or "AtoB"
     if direction not in ("AtoB", "BtoA"):
         raise InferenceError("direction must be AtoB or BtoA.")
+    # Dropout is only on when asked for: with norm "eval" that is test.py --eval;
+    # with "official" it is the stable live picture (the page always sends its checkbox).
     dropout = data.get("dropout", False)
     if isinstance(dropout, str):
         dropout = dropout.lower() in ("1", "true", "on", "yes")
