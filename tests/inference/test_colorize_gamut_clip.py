@@ -6,7 +6,10 @@ with skimage and torch (rgb2lab of the grey photo, bicubic resize, the net,
 bilinear upsampling of ab, lab2rgb), not with Atelier's helpers.
 """
 
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +26,8 @@ from inference.pipelines.colorize import DEFAULT_GAMUT, GAMUT_MAPPINGS, GAMUT_MO
 from inference.registry import get_spec, net_from_state_dict
 from official_colorization_keys import ECCV16_LAYERS, SIGGRAPH17_LAYERS, official_state_dict, write_checkpoint
 from torch_threads import one_torch_thread  # noqa: F401
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -192,3 +197,13 @@ def test_cli_refuses_an_unknown_gamut_and_documents_the_choices(tmp_path, capsys
     code, stderr = _main("colorize", photo, "--out", tmp_path / "out", "--gamut", "vivid",
                          capsys=capsys, monkeypatch=monkeypatch, models_dir=tmp_path)
     assert code == 2 and "invalid choice" in stderr and "clip" in stderr
+
+
+def test_the_gamut_names_load_without_torch():
+    """The web process and `--help` validate and list the modes before torch is imported."""
+    code = ("import sys, inference.pipelines.colorize_options, inference.cli.colorize\n"
+            "assert 'torch' not in sys.modules, 'torch imported'\n"
+            "print(inference.pipelines.colorize_options.GAMUT_MODES)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "clip" in result.stdout
