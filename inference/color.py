@@ -6,6 +6,11 @@ official code fed them. All functions work on any device and in float32.
 
 Shapes: ``rgb`` and ``lab`` are (N, 3, H, W); ``l`` is (N, 1, H, W) in
 [0, 100]; ``ab`` is (N, 2, H, W), roughly in [-110, 110].
+
+Two gamut mappings turn a predicted Lab image into displayable sRGB:
+:func:`lab_to_rgb_clipped`, exactly what the official code does
+(``skimage.color.lab2rgb``), and :func:`lab_to_rgb_in_gamut`, which lowers
+chroma instead so that the photo keeps its own lightness.
 """
 
 from __future__ import annotations
@@ -60,10 +65,14 @@ def _rgb_to_lab_parts(r: Tensor, g: Tensor, b: Tensor) -> tuple[Tensor, Tensor, 
     return 116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)
 
 
-def _lab_to_rgb_parts(l: Tensor, a: Tensor, b: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+def _lab_to_rgb_parts(l: Tensor, a: Tensor, b: Tensor, *, clamp_fz: bool = False) -> tuple[Tensor, Tensor, Tensor]:
     fy = (l + 16.0) / 116.0
     fx = fy + a / 500.0
     fz = fy - b / 200.0
+    if clamp_fz:
+        # skimage's lab2xyz sets a negative fz (b far above what L allows) to 0
+        # before inverting f; Z then comes out slightly negative, not zero.
+        fz = fz.clamp(min=0.0)
     x = _f_inv(fx) * _WHITE_D65[0]
     y = _f_inv(fy) * _WHITE_D65[1]
     z = _f_inv(fz) * _WHITE_D65[2]
@@ -134,6 +143,41 @@ def _in_gamut(r: Tensor, g: Tensor, b: Tensor) -> Tensor:
     return (r >= lo) & (r <= hi) & (g >= lo) & (g <= hi) & (b >= lo) & (b <= hi)
 
 
+def _check_l_ab(l: Tensor, ab: Tensor) -> None:
+    if l.dim() != 4 or ab.dim() != 4 or l.shape[1] != 1 or ab.shape[1] != 2 \
+            or l.shape[2:] != ab.shape[2:] or l.shape[0] != ab.shape[0]:
+        raise ValueError(f"expected l (N,1,H,W) and ab (N,2,H,W), got {tuple(l.shape)} and {tuple(ab.shape)}")
+
+
+def lab_to_rgb_clipped(l: Tensor, ab: Tensor) -> Tensor:
+    """Convert L + ab to sRGB exactly as ``skimage.color.lab2rgb`` does (the official post-processing).
+
+    The same steps as skimage: a negative fz is set to 0, Lab -> XYZ (D65,
+    2 degree observer) -> linear RGB -> sRGB, then every channel is clipped
+    to [0, 1] on its own, which changes the lightness (and hue) of colours
+    outside the sRGB gamut. L is not clamped. The arithmetic and the
+    result are float64 (row chunk by row chunk), so rounding the result to
+    8 bits gives skimage's levels on the same Lab values: a float32 result
+    would already move a value such as 64.500004 / 255 onto the half level.
+
+    Args:
+        l: (N, 1, H, W) lightness, nominally [0, 100].
+        ab: (N, 2, H, W) chroma in Lab units.
+
+    Returns:
+        (N, 3, H, W) float64 sRGB in [0, 1].
+    """
+    _check_l_ab(l, ab)
+    n, _, height, width = l.shape
+    out = torch.empty((n, 3, height, width), dtype=torch.float64, device=ab.device)
+    for rows in _row_chunks(height, width):
+        lc = l[:, 0, rows].double()
+        ac, bc = ab[:, 0, rows].double(), ab[:, 1, rows].double()
+        for channel, value in enumerate(_lab_to_rgb_parts(lc, ac, bc, clamp_fz=True)):
+            out[:, channel, rows] = value.clamp(0.0, 1.0)
+    return out
+
+
 def lab_to_rgb_in_gamut(l: Tensor, ab: Tensor, steps: int = 8) -> Tensor:
     """Convert L + ab to displayable sRGB by lowering chroma, never by changing lightness.
 
@@ -154,8 +198,7 @@ def lab_to_rgb_in_gamut(l: Tensor, ab: Tensor, steps: int = 8) -> Tensor:
     Returns:
         (N, 3, H, W) sRGB in [0, 1] whose Lab L equals ``l``.
     """
-    if l.shape[1] != 1 or ab.shape[1] != 2 or l.shape[2:] != ab.shape[2:] or l.shape[0] != ab.shape[0]:
-        raise ValueError(f"expected l (N,1,H,W) and ab (N,2,H,W), got {tuple(l.shape)} and {tuple(ab.shape)}")
+    _check_l_ab(l, ab)
     n, _, height, width = l.shape
     out = torch.empty((n, 3, height, width), dtype=ab.dtype, device=ab.device)
     for rows in _row_chunks(height, width):
@@ -180,3 +223,4 @@ def lab_to_rgb_in_gamut(l: Tensor, ab: Tensor, steps: int = 8) -> Tensor:
         out[:, 1, rows] = g.clamp(0.0, 1.0)
         out[:, 2, rows] = b.clamp(0.0, 1.0)
     return out
+

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InferenceError, ModelNotInstalled
+from ..pipelines.colorize_options import DEFAULT_GAMUT, GAMUT_MODES
 from ..registry import REGISTRY, specs_for_task
 from .batch import (
     MAX_INPUT_BYTES,
@@ -31,6 +32,11 @@ examples:
   python -m inference colorize scans/ --out coloured/ --format jpeg --quality 90
   python -m inference colorize portrait.png --out coloured/ --model siggraph17 --hints hints.json
   python -m inference colorize scans/ --out coloured/ --model eccv16 --weights my_finetune.pth
+  python -m inference colorize old_photo.jpg --out official/ --gamut clip
+
+gamut: out-of-gamut colours are brought in by lowering their chroma so each pixel keeps the
+photo's lightness (preserve-luminance, default), or clipped per RGB channel exactly as the
+official code's skimage lab2rgb does (clip), to reproduce the released outputs.
 
 hints file (siggraph17 only): a JSON list of points relative to each image,
 x and y from 0 to 1, for example
@@ -66,6 +72,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         type=Path,
         metavar="FILE.json",
         help="colour hints for siggraph17 as a JSON list of {x, y, color} (see below); applied to every input",
+    )
+    parser.add_argument(
+        "--gamut",
+        choices=GAMUT_MODES,
+        default=DEFAULT_GAMUT,
+        help=f"how out-of-gamut colours become pixels (default: {DEFAULT_GAMUT}; clip = the official output)",
     )
     parser.set_defaults(run=run, tool_parser=parser)
     return parser
@@ -142,7 +154,8 @@ def _colourise_all(args: argparse.Namespace, jobs: list[Job], hints: list) -> tu
                 loaded = load_image(job.source, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels)
                 if loaded.was_colour:
                     bar.write(f"note: {job.source} is in colour; it is converted to grey first", file=sys.stderr)
-                result = colorize(black_and_white(loaded), net, hints=hints, input_size=spec.input_size)
+                result = colorize(black_and_white(loaded), net, hints=hints, input_size=spec.input_size,
+                                  gamut=args.gamut)
                 write_atomically(job.target, encode_image(result, args.format.upper(), quality=args.quality))
                 done += 1
             except (InferenceError, OSError) as exc:

@@ -32,10 +32,11 @@ examples:
   python -m inference sketch shoe.png --out shoes/ --model edges2shoes --norm eval --seed 7
   python -m inference sketch drawing.png --out out/ --model edges2shoes --weights latest_net_G.pth
 
-modes: --norm official (default) normalises each drawing with its own statistics, as the
-official test.py does; --norm eval uses the running statistics (test.py --eval). Dropout is on
-by default (the official behaviour: each --seed gives a different variation); --no-dropout
-gives a stable picture that only changes where the drawing changes.
+modes: --norm official (default) normalises each drawing with its own statistics and keeps
+dropout on, as the official test.py does (each --seed gives a different variation);
+--norm eval uses the running statistics without dropout, as test.py --eval does.
+--no-dropout (with --norm official) gives a stable picture that only changes where the drawing
+changes; --dropout (with --norm eval) adds dropout to the running statistics.
 An A|B pair (an image twice as wide as high, the official data set layout) is split and the
 half named by --direction is used; other images are used whole. Outputs are the model's
 input size (256 x 256 for the released models).
@@ -64,8 +65,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="which half of an A|B pair is the input (default: the direction the model was trained in)")
     parser.add_argument("--norm", choices=("official", "eval"), default="official",
                         help="BatchNorm statistics: each drawing's own (official, default) or the running ones (eval)")
-    parser.add_argument("--dropout", action=argparse.BooleanOptionalAction, default=True,
-                        help="keep dropout on as the noise source (--dropout, default, official) or off for a stable picture (--no-dropout)")
+    parser.add_argument("--dropout", action=argparse.BooleanOptionalAction, default=None,
+                        help="dropout as the noise source on (--dropout) or off for a stable picture (--no-dropout); "
+                        "default: as the official test.py, on with --norm official, off with --norm eval")
     parser.add_argument("--seed", type=int, metavar="N", help="dropout seed: the same seed gives the same picture (default: random)")
     parser.set_defaults(run=run, tool_parser=parser)
     return parser

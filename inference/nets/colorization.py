@@ -123,8 +123,9 @@ class SIGGRAPH17Colorizer(BaseColor):
     every other pixel, as the official code does), decoder with transposed
     convs and additive skips (``model3short8`` ...), regression head
     ``model_out`` (tanh, times 110). ``model_class`` is the 529-way
-    classification head used in training; it is kept so the official file
-    loads strictly, and is not used by :meth:`forward`.
+    classification head used in training, on the 1/4-resolution decoder
+    features; :meth:`forward` returns only the regression, as the released
+    model does, and :meth:`heads` returns both, as the training code does.
     """
 
     def __init__(self, classes: int = SIGGRAPH_CLASSES) -> None:
@@ -167,6 +168,24 @@ class SIGGRAPH17Colorizer(BaseColor):
         Returns:
             (N, 2, H, W) ab in Lab units.
         """
+        _, regression = self._decode(l, ab_hint, mask)
+        return self.unnormalize_ab(regression)
+
+    def heads(self, l: Tensor, ab_hint: Tensor | None = None, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Both outputs of the network, as the official training code returns them.
+
+        Args: as :meth:`forward`.
+
+        Returns:
+            ``(class_logits, regression)``: (N, 529, H/4, W/4) logits over the
+            23 x 23 ab grid (before softmax), and (N, 2, H, W) ab in units
+            of 110, in [-1, 1] (tanh); ``forward`` is ``regression * 110``.
+        """
+        features, regression = self._decode(l, ab_hint, mask)
+        return self.model_class(features), regression
+
+    def _decode(self, l: Tensor, ab_hint: Tensor | None, mask: Tensor | None) -> tuple[Tensor, Tensor]:
+        """(N, 256, H/4, W/4) features under the classification head, (N, 2, H, W) tanh regression."""
         if ab_hint is None:
             ab_hint = l.new_zeros((l.shape[0], 2, *l.shape[2:]))
         if mask is None:
@@ -180,7 +199,7 @@ class SIGGRAPH17Colorizer(BaseColor):
         conv8_3 = self.model8(self.model8up(conv7_3) + self.model3short8(conv3_3))
         conv9_3 = self.model9(self.model9up(conv8_3) + self.model2short9(conv2_2))
         conv10_2 = self.model10(self.model10up(conv9_3) + self.model1short10(conv1_2))
-        return self.unnormalize_ab(self.model_out(conv10_2))
+        return conv8_3, self.model_out(conv10_2)
 
 
 def eccv16() -> ECCV16Colorizer:

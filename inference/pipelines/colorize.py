@@ -3,8 +3,11 @@
 The network only sees a small square (256 x 256 for the released models)
 and only predicts chroma (ab). The photo's own lightness is kept at full
 resolution and the predicted ab is upsampled to it, so detail and tones of
-the original survive exactly; this is the official post-processing, plus a
-gamut mapping that keeps L where the official code clips RGB.
+the original survive exactly; this is the official post-processing. Colours
+the net predicts outside the sRGB gamut are either clipped per channel, as
+the official code does (``gamut="clip"``), or brought into the gamut by
+lowering their chroma so that L is kept (``gamut="preserve-luminance"``, the
+default); see :mod:`inference.pipelines.colorize_options`.
 """
 
 from __future__ import annotations
@@ -17,18 +20,22 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor, nn
 
-from ..color import lab_to_rgb_in_gamut, rgb_to_lab, rgb_to_lightness
+from ..color import lab_to_rgb_clipped, lab_to_rgb_in_gamut, rgb_to_lab, rgb_to_lightness
 from ..errors import InferenceError
 from ..images import to_rgb_or_l
+from .colorize_options import DEFAULT_GAMUT, GAMUT_MODES, check_gamut
 from .hints import Hint, parse_hints
 
-__all__ = ["Hint", "parse_hints", "colorize"]
+__all__ = ["Hint", "parse_hints", "colorize", "GAMUT_MODES", "DEFAULT_GAMUT", "check_gamut"]
 
 Progress = Callable[[float, str], None]
 
 # Side of the square patch each hint paints at network resolution; 3x3 is
 # what the interactive demo of the SIGGRAPH17 paper uses by default.
 _HINT_PATCH = 3
+
+# (N, 1, H, W) L and (N, 2, H, W) ab -> (N, 3, H, W) sRGB in [0, 1], by gamut mode.
+GAMUT_MAPPINGS = {"preserve-luminance": lab_to_rgb_in_gamut, "clip": lab_to_rgb_clipped}
 
 
 def _lightness(picture: Image.Image, device: torch.device) -> Tensor:
@@ -41,8 +48,10 @@ def _lightness(picture: Image.Image, device: torch.device) -> Tensor:
     if picture.mode == "L":
         # Grey levels have 256 possible L values: a lookup table is exact
         # and avoids converting three float planes of a 12-megapixel photo.
-        levels = torch.arange(256, dtype=torch.float32, device=device) / 255.0
-        table = rgb_to_lightness(levels.view(1, 1, 1, 256).expand(1, 3, 1, 256).contiguous()).view(256)
+        # Built in float64 and rounded once, as the official code rounds
+        # skimage's float64 L to float32.
+        levels = torch.arange(256, dtype=torch.float64, device=device) / 255.0
+        table = rgb_to_lightness(levels.view(1, 1, 1, 256).expand(1, 3, 1, 256).contiguous()).view(256).float()
         return table[pixels.long()].view(1, 1, *pixels.shape)
     rgb = pixels.permute(2, 0, 1).unsqueeze(0).float().div_(255.0)
     return rgb_to_lightness(rgb)
@@ -84,6 +93,7 @@ def colorize(
     *,
     hints: Sequence[Hint] = (),
     input_size: int = 256,
+    gamut: str = DEFAULT_GAMUT,
     progress: Progress | None = None,
 ) -> Image.Image:
     """Colourise a photo with a Zhang et al. colouriser, keeping its full-resolution lightness.
@@ -91,8 +101,7 @@ def colorize(
     Steps, as the official demo: resize the picture to ``input_size`` squared
     with bicubic resampling, take Lab L, predict ab (N=1), upsample ab
     bilinearly to the original size, join it with the original's own L and
-    convert to sRGB, lowering chroma where it falls out of gamut so L is
-    preserved exactly (see :func:`inference.color.lab_to_rgb_in_gamut`).
+    convert to sRGB with the chosen gamut mapping, then round to 8 bits.
 
     Hints are used by nets that accept them (SIGGRAPH17, recognised by its
     ``model_class`` head); ECCV16 silently ignores them, as it has no input
@@ -103,6 +112,10 @@ def colorize(
         net: an eval-mode colouriser; runs on the device its parameters are on.
         hints: colour hints with coordinates relative to ``image``.
         input_size: side of the network input, a multiple of 8.
+        gamut: "preserve-luminance" lowers the chroma of out-of-gamut colours
+            so L is kept exactly (:func:`inference.color.lab_to_rgb_in_gamut`);
+            "clip" clips each channel as the official ``skimage.color.lab2rgb``
+            does (:func:`inference.color.lab_to_rgb_clipped`).
         progress: called as ``progress(fraction_done, stage)`` after each stage
             ("preprocess" 0.1, "forward" 0.5, "upsample" 0.8, "done" 1.0);
             it may raise to cancel, and the exception propagates unchanged.
@@ -111,14 +124,15 @@ def colorize(
         An "RGB" image of the same size as ``image``.
 
     Raises:
-        InferenceError: the GPU ran out of memory.
+        InferenceError: an unknown ``gamut``, or the GPU ran out of memory.
     """
+    to_rgb = GAMUT_MAPPINGS[check_gamut(gamut)]
     if input_size <= 0 or input_size % 8:
         raise ValueError(f"input_size must be a positive multiple of 8, got {input_size}")
     report = progress or (lambda fraction, stage: None)
 
     try:
-        array = _colourise_pixels(to_rgb_or_l(image), net, hints, input_size, report)
+        array = _colourise_pixels(to_rgb_or_l(image), net, hints, input_size, to_rgb, report)
         out_of_memory = False
     except torch.cuda.OutOfMemoryError:
         out_of_memory = True
@@ -137,12 +151,14 @@ def colorize(
 
 
 def _colourise_pixels(
-    picture: Image.Image, net: nn.Module, hints: Sequence[Hint], input_size: int, report: Progress
+    picture: Image.Image, net: nn.Module, hints: Sequence[Hint], input_size: int,
+    to_rgb: Callable[[Tensor, Tensor], Tensor], report: Progress,
 ) -> np.ndarray:
     """The tensor part of :func:`colorize`.
 
     Args:
         picture: mode "RGB" or "L", H x W.
+        to_rgb: one of :data:`GAMUT_MAPPINGS`.
 
     Returns:
         (H, W, 3) uint8 sRGB.
@@ -167,7 +183,7 @@ def _colourise_pixels(
         ab_full = F.interpolate(ab, size=(height, width), mode="bilinear", align_corners=False)
         report(0.8, "upsample")
 
-        rgb = lab_to_rgb_in_gamut(full_l, ab_full)  # (1, 3, H, W) in [0, 1]
+        rgb = to_rgb(full_l, ab_full)  # (1, 3, H, W) in [0, 1]
         del ab_full, full_l
         pixels = rgb[0].mul_(255.0).round_().clamp_(0, 255).to(torch.uint8)
         return pixels.permute(1, 2, 0).contiguous().cpu().numpy()

@@ -10,19 +10,23 @@ would give:
 - :func:`generate`: (N, C, S, S) -> (N, 3, S, S), one forward pass;
 - :func:`finish`: (3, S, S) -> RGB picture.
 
-Modes (:class:`SketchOptions`):
+Modes (:class:`SketchOptions`), against the official ``test.py``:
 
-- ``norm="official"`` is what the official ``test.py`` does without ``--eval``:
-  BatchNorm normalises every image with its own statistics (the generator is
-  left in train mode at batch size 1). BatchNorm at batch size 1 over (H, W)
-  is instance normalisation with BatchNorm's affine parameters, which is how
-  it is computed here, per image, so a batch never mixes statistics between
-  people. Running statistics are neither used nor updated.
-- ``norm="eval"`` uses the running statistics (``--eval``).
-- ``dropout=True`` keeps pix2pix's dropout active as its noise source (the
-  official behaviour); masks are drawn from a per-image seed, so a frame
-  gives the same picture alone or in a batch. ``dropout=False`` gives a
-  stable output that only changes where the drawing changes (live use).
+- norm "official", dropout on (the defaults): the official ``test.py``,
+  which leaves the net in train mode: batch statistics (batch size 1) and
+  dropout;
+- norm "eval", dropout off (the default with "eval"): ``test.py --eval``
+  (``model.eval()``: running statistics, no dropout);
+- norm "official", dropout off: a stable picture for live drawing (no
+  official equivalent);
+- norm "eval", dropout on: running statistics with dropout, only when
+  asked for (no official equivalent).
+
+With ``norm="official"``, BatchNorm at batch size 1 over (H, W) is instance
+normalisation with BatchNorm's affine parameters, which is how it is computed
+here, per image, so a batch never mixes statistics between people; running
+statistics are neither used nor updated. Dropout masks are drawn from a
+per-image seed, so a frame gives the same picture alone or in a batch.
 """
 
 from __future__ import annotations
@@ -54,14 +58,16 @@ class SketchOptions:
 
     Attributes:
         norm: "official" (per-image BatchNorm statistics, as the official
-            test.py) or "eval" (running statistics).
-        dropout: keep dropout on (official; varies with the seed) or off (stable).
+            test.py) or "eval" (running statistics, as test.py --eval).
+        dropout: dropout on (varies with the seed) or off (stable); None
+            (the default) means what the official script does with ``norm``:
+            on for "official", off for "eval". Always a bool after construction.
         direction: "AtoB" or "BtoA": which half of an A|B pair is the input.
         seed: dropout seed; None draws a fresh one per image and call.
     """
 
     norm: str = "official"
-    dropout: bool = True
+    dropout: bool | None = None
     direction: str = "AtoB"
     seed: int | None = None
 
@@ -70,6 +76,9 @@ class SketchOptions:
             raise InferenceError(f"Unknown normalisation mode {self.norm!r}; use 'official' or 'eval'.")
         if self.direction not in DIRECTIONS:
             raise InferenceError(f"Unknown direction {self.direction!r}; use 'AtoB' or 'BtoA'.")
+        if self.dropout is None:
+            # test.py leaves the net in train mode (dropout on); --eval turns both off.
+            object.__setattr__(self, "dropout", self.norm == "official")
 
 
 # -- preparing the input ------------------------------------------------------------------------

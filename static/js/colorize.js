@@ -51,6 +51,7 @@ form.addEventListener("submit", async (event) => {
   if (!files.length) { showErrors([{ file: "", message: "Choose at least one image." }]); return; }
   const body = new FormData();
   body.append("model", modelSelect.value);
+  body.append("gamut", document.getElementById("gamut-select").value);
   if (!hintPanel.hidden && hintCanvas.hints.length) body.append("hints", JSON.stringify(hintCanvas.hints));
   files.forEach((f) => body.append("images", f, f.name));
   const button = document.getElementById("submit-button");

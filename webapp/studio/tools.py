@@ -8,6 +8,7 @@ from PIL import Image
 
 from inference.errors import InferenceError
 from inference.images import LoadedImage, black_and_white
+from inference.pipelines.colorize_options import check_gamut
 from inference.pipelines.hints import parse_hints
 from inference.registry import ModelSpec, get_spec, specs_for_task
 
@@ -60,7 +61,10 @@ def _colorize_params(data: dict, request=None) -> dict:
         hints = parse_hints(json.loads(data.get("hints") or "[]"))
     except json.JSONDecodeError:
         raise InferenceError("The colour hints are not valid JSON.") from None
-    return {"hints": [h.as_dict() for h in hints]} if hints else {}
+    params = {"gamut": check_gamut(data.get("gamut"))}
+    if hints:
+        params["hints"] = [h.as_dict() for h in hints]
+    return params
 
 
 def _colorize_prepare(loaded: LoadedImage) -> tuple[Image.Image, str]:
@@ -75,7 +79,9 @@ def _render_colorize(job, image: Image.Image, progress: Progress) -> Image.Image
     spec = get_spec(job.model_name)
     net = load_net(spec)
     hints = parse_hints(job.params.get("hints", []))
-    return colorize(image, net, hints=hints, input_size=spec.input_size, progress=progress)
+    # Jobs from before the gamut option have none: they ran with the default.
+    gamut = check_gamut(job.params.get("gamut"))
+    return colorize(image, net, hints=hints, input_size=spec.input_size, gamut=gamut, progress=progress)
 
 
 # Sketch
@@ -88,6 +94,8 @@ def sketch_options(data: dict) -> dict:
     direction = data.get("direction") or "AtoB"
     if direction not in ("AtoB", "BtoA"):
         raise InferenceError("direction must be AtoB or BtoA.")
+    # Dropout is only on when asked for: with norm "eval" that is test.py --eval;
+    # with "official" it is the stable live picture (the page always sends its checkbox).
     dropout = data.get("dropout", False)
     if isinstance(dropout, str):
         dropout = dropout.lower() in ("1", "true", "on", "yes")
