@@ -10,6 +10,7 @@ gamut mapping that keeps L where the official code clips RGB.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -22,7 +23,7 @@ from ..errors import InferenceError
 from ..images import to_rgb_or_l
 from .hints import Hint, parse_hints
 
-__all__ = ["Hint", "parse_hints", "colorize"]
+__all__ = ["Hint", "parse_hints", "ColorizeOptions", "render", "colorize"]
 
 Progress = Callable[[float, str], None]
 
@@ -72,6 +73,33 @@ def _hint_planes(hints: Sequence[Hint], size: int, device: torch.device) -> tupl
         ab_hint[0, :, rows, cols] = ab_values[:, i].view(2, 1, 1)
         mask[0, :, rows, cols] = 1.0
     return ab_hint, mask
+
+
+@dataclass(frozen=True)
+class ColorizeOptions:
+    """How to colourise.
+
+    Attributes:
+        hints: colour hints with coordinates relative to the photo (SIGGRAPH17 uses them).
+    """
+
+    hints: tuple[Hint, ...] = ()
+
+
+def render(image: Image.Image, nets, options: ColorizeOptions = ColorizeOptions(),
+           progress: Progress | None = None) -> Image.Image:
+    """The Colorize tool's entry point: :func:`colorize` with the model's own input size.
+
+    Args:
+        image: any Pillow mode and size.
+        nets: :class:`inference.engine.Nets` of a colorize model.
+        options: hints.
+        progress: as :func:`colorize`.
+
+    Returns:
+        An "RGB" image of the same size as ``image``.
+    """
+    return colorize(image, nets.net, hints=options.hints, input_size=nets.spec.input_size, progress=progress)
 
 
 def _takes_hints(net: nn.Module) -> bool:
