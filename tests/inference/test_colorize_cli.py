@@ -121,14 +121,6 @@ def test_a_missing_model_exits_1_with_the_install_command(tmp_path, photos):
     assert "python manage.py models fetch siggraph17" in result.stderr
 
 
-def test_a_missing_model_is_reported_even_when_its_outputs_exist(tmp_path, photos):
-    (tmp_path / "out").mkdir()
-    Image.new("RGB", (203, 151)).save(tmp_path / "out" / "camera.siggraph17.png")
-    result = _cli("colorize", photos / "camera.png", "--out", tmp_path / "out", "--model", "siggraph17", models_dir=tmp_path)
-    assert result.returncode == 1, result.stderr
-    assert "python manage.py models fetch siggraph17" in result.stderr and "skipped" not in result.stderr
-
-
 def test_a_second_model_into_the_same_folder_is_not_skipped(tmp_path, weights, capsys, monkeypatch):
     other = tmp_path / "other-eccv16.pth"
     write_checkpoint(official_state_dict(ECCV16_LAYERS, seed=22), other)

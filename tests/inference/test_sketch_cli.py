@@ -97,14 +97,6 @@ def test_a_missing_model_exits_1_with_the_install_command(drawings, tmp_path):
     assert "python manage.py models fetch edges2shoes" in result.stderr
 
 
-def test_a_missing_model_is_reported_even_when_its_outputs_exist(drawings, tmp_path):
-    (tmp_path / "out").mkdir()
-    Image.new("RGB", (256, 256)).save(tmp_path / "out" / "lake.edges2shoes.png")
-    result = _cli("sketch", drawings / "lake.png", "--out", tmp_path / "out", "--model", "edges2shoes", models_dir=tmp_path)
-    assert result.returncode == 1, result.stderr
-    assert "python manage.py models fetch edges2shoes" in result.stderr and "skipped" not in result.stderr
-
-
 def test_a_second_model_into_the_same_folder_writes_its_own_outputs(drawings, weights, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("ATELIER_MODELS_DIR", str(tmp_path / "models"))
     out = tmp_path / "out"

@@ -164,12 +164,6 @@ def test_a_missing_model_answers_with_the_install_command(files, tmp_path, capsy
     assert code == 1 and "python manage.py models fetch mosaic" in err
 
 
-def test_a_missing_model_is_reported_even_when_its_outputs_exist(files, tmp_path, capsys):
-    Image.new("RGB", (64, 48)).save(tmp_path / "house.mosaic.png")
-    code, _, err = _run(files / "photos" / "house.png", "--out", tmp_path, "--model", "mosaic", capsys=capsys)
-    assert code == 1 and "python manage.py models fetch mosaic" in err and "skipped" not in err
-
-
 def test_a_missing_adain_encoder_is_reported_even_when_outputs_exist(files, tmp_path, capsys):
     Image.new("RGB", (64, 48)).save(tmp_path / "house.decoder.png")
     code, _, err = _run(files / "photos" / "house.png", "--out", tmp_path, "--decoder", files / "decoder.pth",
