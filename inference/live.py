@@ -21,19 +21,19 @@ class LiveSketchModel:
     """One pix2pix model kept warm for live frames."""
 
     def __init__(self, spec: ModelSpec, *, max_batch: int = 16, max_wait: float = 0.004, device=None):
-        from .engine import load_net
+        from .engine import Nets, load_nets
         from .pipelines.sketch import SketchOptions
 
         self.spec = spec
-        self.net = load_net(spec, device=device)
-        if next(self.net.parameters()).is_cuda:
+        self.nets = load_nets(spec, device=device)
+        if next(self.nets.net.parameters()).is_cuda:
             import copy
 
             import torch
 
             # Tensor cores want half precision and channels_last; a private copy keeps the
             # float32 net of the shared cache for batch renders. (Not yet measured on a GPU.)
-            self.net = copy.deepcopy(self.net).half().to(memory_format=torch.channels_last)
+            self.nets = Nets(spec, copy.deepcopy(self.nets.net).half().to(memory_format=torch.channels_last))
         self.batcher = MicroBatcher(self._run_batch, max_batch=max_batch, max_wait=max_wait,
                                     name=f"batcher-{spec.name}")
         # Warm up once (allocations, kernel selection) before the first client waits on it.
@@ -46,16 +46,21 @@ class LiveSketchModel:
         from .pipelines.sketch import generate
 
         batch = torch.stack([tensor for tensor, _ in items])
-        return list(generate(self.net, batch, options, [seed for _, seed in items]))
+        return list(generate(self.nets.net, batch, options, [seed for _, seed in items]))
 
     def render(self, image: Image.Image, options) -> tuple[Image.Image, BatchResult]:
         """Render one frame; blocks until its batch has run. Thread-safe."""
-        from .pipelines.sketch import finish, prepare
+        from .pipelines.sketch import render
 
-        tensor = prepare(image, self.spec, direction=options.direction)
-        # Frames share a forward pass when all options but the per-frame seed agree.
-        result = self.batcher((tensor, options.seed), group=replace(options, seed=None))
-        return finish(result.output), result
+        batches: list[BatchResult] = []
+
+        def forward(tensor, seed):
+            # Frames share a forward pass when all options but the per-frame seed agree.
+            batches.append(self.batcher((tensor, seed), group=replace(options, seed=None)))
+            return batches[0].output
+
+        picture = render(image, self.nets, options, forward=forward)
+        return picture, batches[0]
 
 
 _MODELS: dict[str, LiveSketchModel] = {}

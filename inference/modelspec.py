@@ -19,7 +19,10 @@ class ModelSpec:
         name: registry key and CLI name, e.g. "eccv16".
         family: network family module in ``inference.nets``, e.g. "colorization".
         task: the tool that uses it, e.g. "colorize".
-        arch: builder within the family, "eccv16" or "siggraph17".
+        arch: which network: the name of a builder in the family module, one per
+            published configuration ("eccv16", "unet_256", "unet_small", "single",
+            "multistyle", "adain", ...). ``build(spec)`` calls that builder, and the
+            tools dispatch on it (Stylize: "single", "multistyle" or "adain").
         title: human name shown in the UI.
         url: official download address.
         filename: file name under :func:`inference.paths.models_dir`.
@@ -34,7 +37,8 @@ class ModelSpec:
         bundled: the weights ship inside the package (``inference/weights``), trained
             by Atelier's own scripts; nothing to download.
         options: family-specific facts the pipeline needs (a label palette,
-            a direction, the encoder a decoder pairs with, ...).
+            a direction, the encoder a decoder pairs with, ...); never the kind of
+            network, which is ``arch``.
     """
 
     name: str

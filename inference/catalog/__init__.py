@@ -1,22 +1,28 @@
-"""Model catalogs, one module per network family, plus the models trained here.
+"""Model catalogs, one module per tool, plus the models trained here.
 
-Each family module holds a ``SPECS`` tuple of ModelSpec records (no torch, so
-the web process can read them cheaply). Locally trained models are recorded in
-``<models dir>/local-models.json`` by :mod:`inference.catalog.local`.
+Each module holds a ``SPECS`` tuple of ModelSpec records (no torch, so the web
+process can read them cheaply) for the network families one tool runs:
+``colorization`` (Colorize: the colorization family), ``pix2pix`` (Sketch: the
+pix2pix family) and ``stylize`` (Stylize: the transformer_net, adain and vgg
+families, which work together). A record's ``family`` names its module in
+:mod:`inference.nets` and its ``arch`` the builder there. Locally trained
+models are recorded in ``<models dir>/local-models.json`` by
+:mod:`inference.catalog.local`.
 """
 
 import importlib
 
 from ..modelspec import ModelSpec
 
-FAMILIES = ("colorization", "pix2pix", "stylize")
+# catalog module per tool
+CATALOGS = ("colorization", "pix2pix", "stylize")
 
 
 def published_specs() -> list[ModelSpec]:
-    """Every published or bundled model, in family order."""
+    """Every published or bundled model, in catalog order."""
     specs: list[ModelSpec] = []
-    for family in FAMILIES:
-        specs.extend(importlib.import_module(f"{__name__}.{family}").SPECS)
+    for catalog in CATALOGS:
+        specs.extend(importlib.import_module(f"{__name__}.{catalog}").SPECS)
     return specs
 
 

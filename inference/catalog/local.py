@@ -22,6 +22,24 @@ def _catalog_path() -> Path:
     return models_dir() / "local-models.json"
 
 
+# Names older records (and older trainers) used for the network, per family.
+_OLD_ARCH = {("adain", "decoder"): "adain", ("adain", "encoder"): "normalised_vgg19"}
+
+
+def _current(record: dict) -> dict:
+    """A record written by an older Atelier, read as today's fields.
+
+    Older records kept the kind of style network twice (``arch`` and
+    ``options["mode"]``) and called the AdaIN decoder "decoder"; ``arch``
+    alone says it now.
+    """
+    options = dict(record.get("options") or {})
+    mode = options.pop("mode", None)
+    arch = record.get("arch") or mode
+    arch = _OLD_ARCH.get((record.get("family"), arch), arch)
+    return {**record, "arch": arch, "options": options}
+
+
 def local_specs() -> list[ModelSpec]:
     """The locally trained models recorded in the models directory (none if there is no file)."""
     try:
@@ -31,13 +49,19 @@ def local_specs() -> list[ModelSpec]:
     except (OSError, ValueError):
         return []  # a damaged catalog must not stop the studio from starting
     fields = {f.name for f in dataclasses.fields(ModelSpec)}
-    return [ModelSpec(**{k: v for k, v in record.items() if k in fields}) for record in records]
+    specs = []
+    for record in records:
+        try:
+            specs.append(ModelSpec(**{k: v for k, v in _current(record).items() if k in fields}))
+        except (TypeError, AttributeError):
+            continue  # one damaged record hides that model, not the others
+    return specs
 
 
 def register_local(spec: ModelSpec) -> None:
-    """Add or replace ``spec`` in the local catalog (written atomically)."""
+    """Add or replace ``spec`` in the local catalog (written atomically, in today's fields)."""
     records = [dataclasses.asdict(s) for s in local_specs() if s.name != spec.name]
-    records.append(dataclasses.asdict(spec))
+    records.append(_current(dataclasses.asdict(spec)))
     write_atomically(_catalog_path(), json.dumps(records, indent=2).encode(), durable=True)
 
 

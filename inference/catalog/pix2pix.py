@@ -4,6 +4,9 @@ The official generators come from junyanz/pytorch-CycleGAN-and-pix2pix
 (``scripts/download_pix2pix_model.sh`` fetches
 ``http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/<name>.pth``);
 all are unet_256 with BatchNorm (ngf 64, 8 levels) and no published hash.
+The bundled landscape demos are ``unet_small`` (ngf 16, 6 levels, still 256 px
+in and out). ``arch`` names the builder in :mod:`inference.nets.pix2pix`, which
+holds the configuration's depth and width.
 ``direction`` is the direction each was trained in on its official data set,
 i.e. which half of an A|B pair is the input. ``kind`` tells the studio what
 to let people draw: "sketch" (dark lines on white), "label_map" (flat colours,
@@ -16,7 +19,7 @@ from ..modelspec import ModelSpec
 PAPER = "Isola, Zhu, Zhou, Efros. Image-to-Image Translation with Conditional Adversarial Networks. CVPR 2017."
 _OFFICIAL_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/{name}.pth"
 _OFFICIAL_LICENCE = "BSD-2-Clause"  # licence of the pytorch-CycleGAN-and-pix2pix repository
-_UNET_256 = {"ngf": 64, "num_downs": 8, "norm": "batch", "input_nc": 3, "output_nc": 3, "use_dropout": True}
+_BATCHNORM_RGB = {"norm": "batch", "input_nc": 3, "output_nc": 3, "use_dropout": True}
 
 
 def _official(name: str, title: str, direction: str, kind: str, description: str) -> ModelSpec:
@@ -35,19 +38,19 @@ def _official(name: str, title: str, direction: str, kind: str, description: str
         default=False,
         paper=PAPER,
         description=description,
-        options={**_UNET_256, "direction": direction, "kind": kind},
+        options={**_BATCHNORM_RGB, "direction": direction, "kind": kind},
     )
 
 
 # The bundled demos: small enough to draw live on a laptop CPU (see docs/demo-models.md).
-_DEMO = {"ngf": 16, "num_downs": 6, "norm": "batch", "input_nc": 3, "output_nc": 3, "use_dropout": True, "direction": "AtoB"}
+_DEMO = {**_BATCHNORM_RGB, "direction": "AtoB"}
 
 SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="landscape-paint",
         family="pix2pix",
         task="sketch",
-        arch="unet_64",
+        arch="unet_small",
         title="Landscape painter (label map)",
         url="",
         filename="landscape-paint.safetensors",
@@ -68,7 +71,7 @@ SPECS: tuple[ModelSpec, ...] = (
         name="landscape-sketch",
         family="pix2pix",
         task="sketch",
-        arch="unet_64",
+        arch="unet_small",
         title="Landscape from a line drawing",
         url="",
         filename="landscape-sketch.safetensors",

@@ -1,15 +1,19 @@
 """Style transfer models: fast_neural_style's four styles, AdaIN's decoder and encoder, and VGG-16.
 
-``options["mode"]`` tells the Stylize tool how to use a model:
+``arch`` tells the Stylize tool how to use a model:
 
-* "single": one fast_neural_style TransformerNet, one style
-  (``options["style"]`` names it);
-* "multistyle": a conditional-instance-norm net trained here
+* "single" (family transformer_net): one fast_neural_style TransformerNet,
+  one style (``options["style"]`` names it);
+* "multistyle" (transformer_net): a conditional-instance-norm net trained here
   (``options["styles"]``: [{"name", "thumbnail"}], thumbnails relative to the
   models directory; ``options["identity_slot"]``);
-* "adain": the AdaIN decoder, any style image; ``options["encoder"]`` names
-  the encoder model it was trained with;
-* "encoder": a part of another model, not offered on its own.
+* "adain" (family adain): the AdaIN decoder, any style image;
+  ``options["encoder"]`` names the encoder model it was trained with;
+* "normalised_vgg19", "vgg16": encoders, parts of other models, not offered
+  on their own (``options["part_of"]``).
+
+Together with the AdaIN and VGG records this module is the catalog of the
+Stylize tool's families (transformer_net, adain, vgg), which work together.
 
 pytorch/examples publishes its four models in one zip archive without
 checksums; ``options["archive_member"]`` is the file fetched from it.
@@ -44,7 +48,7 @@ def _fast_neural_style(name: str, title: str, painting: str) -> ModelSpec:
         default=True,
         paper=_FNS_PAPER,
         description=f"Paints photos like {painting}, in one pass of a small network (pytorch/examples).",
-        options={"mode": "single", "style": title, "archive_member": f"saved_models/{name}.pth"},
+        options={"style": title, "archive_member": f"saved_models/{name}.pth"},
     )
 
 
@@ -57,7 +61,7 @@ SPECS = (
         name="adain-decoder",
         family="adain",
         task="stylize",
-        arch="decoder",
+        arch="adain",
         title="Any style image (AdaIN)",
         url=_ADAIN_RELEASE + "decoder.pth",
         filename="adain-decoder.pth",
@@ -71,13 +75,13 @@ SPECS = (
             "Takes its style from any picture you upload, and blends several of them; "
             "looser than the trained styles, but instant for a new style."
         ),
-        options={"mode": "adain", "encoder": "adain-vgg"},
+        options={"encoder": "adain-vgg"},
     ),
     ModelSpec(
         name="adain-vgg",
         family="adain",
         task="stylize",
-        arch="encoder",
+        arch="normalised_vgg19",
         title="AdaIN encoder (normalised VGG-19)",
         url=_ADAIN_RELEASE + "vgg_normalised.pth",
         filename="adain-vgg_normalised.pth",
@@ -88,7 +92,7 @@ SPECS = (
         default=True,
         paper=_ADAIN_PAPER + " Encoder: Simonyan, Zisserman. Very Deep Convolutional Networks. ICLR 2015.",
         description="The VGG-19 encoder the AdaIN decoder works with (converted from the authors' Torch model).",
-        options={"mode": "encoder", "part_of": "adain-decoder"},
+        options={"part_of": "adain-decoder"},
     ),
     ModelSpec(
         name="vgg16",
@@ -105,6 +109,6 @@ SPECS = (
         default=False,
         paper="Simonyan, Zisserman. Very Deep Convolutional Networks for Large-Scale Image Recognition. ICLR 2015.",
         description="Measures the perceptual losses when training multi-style networks (train stylize).",
-        options={"mode": "encoder", "part_of": "train stylize"},
+        options={"part_of": "train stylize"},
     ),
 )

@@ -1,8 +1,10 @@
 """What the command-line tools share: which files to render, where results go, how errors read.
 
 Every tool (colorize, sketch, stylize) maps INPUT files and folders onto output
-paths under --out the same way, writes results atomically and reports
-per-file errors without stopping the batch.
+paths under --out the same way, runs the same per-file loop (:func:`run_batch`),
+writes results atomically and reports per-file errors without stopping the
+batch. An output is named after its input and the model, ``photo.eccv16.png``,
+so a second model's results can go into the same folder.
 """
 
 from __future__ import annotations
@@ -10,13 +12,22 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ..errors import InferenceError, ModelNotInstalled
 from ..files import write_atomically
+from ..modelspec import ModelSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PIL import Image
+
+    from ..images import LoadedImage
 
 __all__ = ["IMAGE_EXTENSIONS", "OUTPUT_EXTENSIONS", "MAX_INPUT_BYTES", "Job", "add_batch_parser", "collect_jobs",
-           "error", "write_atomically"]
+           "error", "output_tag", "run_batch"]
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"}
 OUTPUT_EXTENSIONS = {"png": ".png", "jpeg": ".jpg"}
@@ -37,8 +48,14 @@ def _is_within(path: Path, folder: Path) -> bool:
         return False
 
 
-def collect_jobs(inputs: list[Path], out: Path, extension: str) -> tuple[list[Job], list[tuple[Path, str]]]:
-    """Map inputs to output paths; returns (jobs, [(source, error)]) for clashes."""
+def output_tag(spec: ModelSpec, weights: Path | None) -> str:
+    """The model's part of an output name: the weights file's name when one is given, else the model's."""
+    return weights.stem if weights is not None else spec.name
+
+
+def collect_jobs(inputs: list[Path], out: Path, extension: str, tag: str) -> tuple[list[Job], list[tuple[Path, str]]]:
+    """Map inputs to output paths ``<stem>.<tag><extension>``; returns (jobs, [(source, error)]) for clashes."""
+    extension = f".{tag}{extension}"
     jobs: list[Job] = []
     problems: list[tuple[Path, str]] = []
     claimed: dict[Path, Path] = {}
@@ -81,7 +98,8 @@ def add_batch_parser(subparsers, name: str, *, help: str, summary: str, inputs_h
         help=help,
         description=textwrap.fill(
             f"{summary} Each INPUT is an image file or a folder; folders are searched recursively for images "
-            f"({', '.join(sorted(IMAGE_EXTENSIONS))}) and their structure is mirrored under --out. Existing "
+            f"({', '.join(sorted(IMAGE_EXTENSIONS))}) and their structure is mirrored under --out. A result is "
+            "named after its input and the model (photo.jpg -> photo.MODEL.png). Existing "
             "outputs are skipped unless --overwrite is given. A file that fails is reported and the run goes on; "
             "the exit code is 1 if any file failed, 2 for usage errors.",
             width=78,
@@ -116,9 +134,9 @@ def check_common_options(parser: argparse.ArgumentParser, args: argparse.Namespa
         parser.error(f"--out {args.out} exists and is not a folder")
 
 
-def pending_jobs(args: argparse.Namespace) -> tuple[list[Job], int, list[tuple[Path, str]]] | None:
+def pending_jobs(args: argparse.Namespace, tag: str) -> tuple[list[Job], int, list[tuple[Path, str]]] | None:
     """(jobs to do, outputs skipped because they exist, clashes already reported); None if no image was found."""
-    jobs, failures = collect_jobs(args.inputs, args.out, OUTPUT_EXTENSIONS[args.format])
+    jobs, failures = collect_jobs(args.inputs, args.out, OUTPUT_EXTENSIONS[args.format], tag)
     for source, message in failures:
         error(f"{source}: {message}")
     if not jobs and not failures:
@@ -137,3 +155,59 @@ def summarise(done: int, skipped: int, failures: list, *, verb: str, out: Path) 
         summary += f", {len(failures)} failed"
     print(summary + f". Results in {out}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def run_batch(args: argparse.Namespace, *, tool: str, verb: str, models: Sequence[tuple[ModelSpec, Path | None]],
+              load: Callable[[], Callable[["LoadedImage", Path], "Image.Image"]]) -> int:
+    """The loop every tool runs over its inputs; returns the exit code.
+
+    Args:
+        args: the parsed shared options (inputs, --out, --format, --quality,
+            --overwrite, --max-megapixels).
+        tool: the tool's name, for the progress bar.
+        verb: what was done to a file ("colourised"), for the summary.
+        models: (model, weights file or None) for every network the run needs;
+            the first one names the outputs (:func:`output_tag`).
+        load: loads the networks (the seconds torch takes, only when there is
+            work) and returns the function rendering one loaded image (given
+            with its file, for notes).
+
+    A missing model is reported first, whether or not outputs exist; a file
+    that fails is reported and the batch goes on (exit 1 at the end).
+    """
+    for spec, weights in models:
+        if weights is None and not spec.installed:
+            error(str(ModelNotInstalled(spec)))  # before the seconds it takes to import torch
+            return 1
+    pending = pending_jobs(args, output_tag(*models[0]))
+    if pending is None:
+        return 1
+    todo, skipped, failures = pending
+    done = 0
+    if todo:
+        from tqdm import tqdm
+
+        from ..images import encode_image, load_image
+
+        try:
+            render = load()
+        except InferenceError as exc:
+            error(str(exc))
+            return 1
+        max_pixels = int(args.max_megapixels * 1_000_000)
+        with tqdm(todo, unit="image", desc=tool, file=sys.stderr, dynamic_ncols=True) as bar:
+            for job in bar:
+                bar.set_postfix_str(job.source.name, refresh=False)
+                try:
+                    loaded = load_image(job.source, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels)
+                    result = render(loaded, job.source)
+                    write_atomically(job.target, encode_image(result, args.format.upper(), quality=args.quality))
+                    done += 1
+                except (InferenceError, OSError) as exc:
+                    message = str(exc) if isinstance(exc, InferenceError) else (exc.strerror or str(exc))
+                    failures.append((job.source, message))
+                    bar.write(f"error: {job.source}: {message}", file=sys.stderr)
+                except Exception as exc:  # one odd file must not end a long batch
+                    failures.append((job.source, repr(exc)))
+                    bar.write(f"error: {job.source}: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+    return summarise(done, skipped, failures, verb=verb, out=args.out)

@@ -1,8 +1,8 @@
 """``python -m inference colorize``: colourise photos and folders of photos in batch.
 
 Uses exactly the functions the web studio uses (``load_image`` for
-validation, ``colorize`` for the work), so a file that fails here fails the
-same way on the site.
+validation, :func:`inference.pipelines.colorize.render` for the work), so a
+file gives the same picture here as on the site, and fails the same way.
 """
 
 from __future__ import annotations
@@ -12,19 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-from ..errors import InferenceError, ModelNotInstalled
+from ..errors import InferenceError
 from ..pipelines.colorize_options import DEFAULT_GAMUT, GAMUT_MODES
 from ..registry import REGISTRY, specs_for_task
-from .batch import (
-    MAX_INPUT_BYTES,
-    Job,
-    add_batch_parser,
-    check_common_options,
-    error,
-    pending_jobs,
-    summarise,
-    write_atomically,
-)
+from .batch import add_batch_parser, check_common_options, run_batch
 
 EXAMPLES = """\
 examples:
@@ -103,67 +94,29 @@ def run(args: argparse.Namespace) -> int:
         except InferenceError as exc:
             parser.error(f"hints file {args.hints}: {exc}")
 
-    pending = pending_jobs(args)
-    if pending is None:
-        return 1
-    todo, skipped, failures = pending
-
     spec = REGISTRY[args.model]
-    if todo and args.weights is None and not spec.installed:
-        # Answer before the seconds it takes to import torch.
-        error(str(ModelNotInstalled(spec)))
-        return 1
-
-    done = 0
-    if todo:
-        done, failed = _colourise_all(args, todo, hints)
-        if failed is None:
-            return 1
-        failures += failed
-
-    return summarise(done, skipped, failures, verb="colourised", out=args.out)
+    return run_batch(args, tool="colorize", verb="colourised", models=[(spec, args.weights)],
+                     load=lambda: _renderer(args, spec, hints))
 
 
-def _colourise_all(args: argparse.Namespace, jobs: list[Job], hints: list) -> tuple[int, list | None]:
-    """Load the model once and process ``jobs``; (done, failures), failures None if the model failed."""
+def _renderer(args: argparse.Namespace, spec, hints: list):
+    """Load the model once; returns the function colourising one loaded image."""
     # torch and the nets are imported here, not at module import, so that
     # `--help` and usage errors answer instantly.
     from tqdm import tqdm
 
-    from ..engine import load_net, pick_device
-    from ..images import black_and_white, encode_image, load_image
-    from ..pipelines.colorize import colorize
+    from ..engine import load_nets
+    from ..images import black_and_white
+    from ..pipelines.colorize import ColorizeOptions, render
 
-    spec = REGISTRY[args.model]
-    try:
-        device = pick_device(args.device)
-        net = load_net(spec, weights=args.weights, device=device)
-    except InferenceError as exc:
-        error(str(exc))
-        return 0, None
-    if hints and not hasattr(net, "model_class"):
+    nets = load_nets(spec, weights=args.weights, device=args.device)
+    if hints and spec.arch != "siggraph17":
         print(f"warning: {spec.name} cannot use colour hints; they are ignored (use --model siggraph17)", file=sys.stderr)
+    options = ColorizeOptions(hints=tuple(hints), gamut=args.gamut)
 
-    failures: list[tuple[Path, str]] = []
-    done = 0
-    max_pixels = int(args.max_megapixels * 1_000_000)
-    with tqdm(jobs, unit="image", desc="colorize", file=sys.stderr, dynamic_ncols=True) as bar:
-        for job in bar:
-            bar.set_postfix_str(job.source.name, refresh=False)
-            try:
-                loaded = load_image(job.source, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels)
-                if loaded.was_colour:
-                    bar.write(f"note: {job.source} is in colour; it is converted to grey first", file=sys.stderr)
-                result = colorize(black_and_white(loaded), net, hints=hints, input_size=spec.input_size,
-                                  gamut=args.gamut)
-                write_atomically(job.target, encode_image(result, args.format.upper(), quality=args.quality))
-                done += 1
-            except (InferenceError, OSError) as exc:
-                message = str(exc) if isinstance(exc, InferenceError) else (exc.strerror or str(exc))
-                failures.append((job.source, message))
-                bar.write(f"error: {job.source}: {message}", file=sys.stderr)
-            except Exception as exc:  # one odd file must not end a long batch
-                failures.append((job.source, repr(exc)))
-                bar.write(f"error: {job.source}: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-    return done, failures
+    def colourise(loaded, source):
+        if loaded.was_colour:
+            tqdm.write(f"note: {source} is in colour; it is converted to grey first", file=sys.stderr)
+        return render(black_and_white(loaded), nets, options)
 
+    return colourise

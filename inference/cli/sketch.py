@@ -1,28 +1,18 @@
 """``python -m inference sketch``: turn drawings (line drawings, label maps, A|B pairs) into pictures.
 
 Uses the functions the studio's Live Sketch uses (``load_image`` to read and
-validate, ``render_sketch`` = prepare + generate + finish), so a drawing gives
-the same picture here as on the site for the same model, modes and seed.
+validate, :func:`inference.pipelines.sketch.render` = prepare + generate +
+finish), so a drawing gives the same picture here as on the site for the same
+model, modes and seed.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from ..errors import InferenceError, ModelNotInstalled
 from ..registry import get_spec, specs_for_task
-from .batch import (
-    MAX_INPUT_BYTES,
-    Job,
-    add_batch_parser,
-    check_common_options,
-    error,
-    pending_jobs,
-    summarise,
-    write_atomically,
-)
+from .batch import add_batch_parser, check_common_options, run_batch
 
 EXAMPLES = """\
 examples:
@@ -82,58 +72,17 @@ def run(args: argparse.Namespace) -> int:
     if args.weights is not None and not args.weights.is_file():
         parser.error(f"weights file {args.weights} does not exist")
 
-    pending = pending_jobs(args)
-    if pending is None:
-        return 1
-    todo, skipped, failures = pending
-
     spec = get_spec(args.model)
-    if todo and args.weights is None and not spec.installed:
-        error(str(ModelNotInstalled(spec)))  # before the seconds it takes to import torch
-        return 1
-
-    done = 0
-    if todo:
-        done, failed = _render_all(args, spec, todo)
-        if failed is None:
-            return 1
-        failures += failed
-
-    return summarise(done, skipped, failures, verb="rendered", out=args.out)
+    return run_batch(args, tool="sketch", verb="rendered", models=[(spec, args.weights)],
+                     load=lambda: _renderer(args, spec))
 
 
-def _render_all(args: argparse.Namespace, spec, jobs: list[Job]) -> tuple[int, list | None]:
-    """Load the model once and process ``jobs``; (done, failures), failures None if the model failed."""
-    from tqdm import tqdm
+def _renderer(args: argparse.Namespace, spec):
+    """Load the model once; returns the function rendering one loaded drawing."""
+    from ..engine import load_nets
+    from ..pipelines.sketch import SketchOptions, render
 
-    from ..engine import load_net, pick_device
-    from ..images import encode_image, load_image
-    from ..pipelines.sketch import SketchOptions, render_sketch
-
-    try:
-        options = SketchOptions(norm=args.norm, dropout=args.dropout,
-                                direction=args.direction or spec.options.get("direction", "AtoB"), seed=args.seed)
-        net = load_net(spec, weights=args.weights, device=pick_device(args.device))
-    except InferenceError as exc:
-        error(str(exc))
-        return 0, None
-
-    failures: list[tuple[Path, str]] = []
-    done = 0
-    max_pixels = int(args.max_megapixels * 1_000_000)
-    with tqdm(jobs, unit="image", desc="sketch", file=sys.stderr, dynamic_ncols=True) as bar:
-        for job in bar:
-            bar.set_postfix_str(job.source.name, refresh=False)
-            try:
-                loaded = load_image(job.source, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels)
-                (picture,) = render_sketch([loaded.image], net, spec, options)
-                write_atomically(job.target, encode_image(picture, args.format.upper(), quality=args.quality))
-                done += 1
-            except (InferenceError, OSError) as exc:
-                message = str(exc) if isinstance(exc, InferenceError) else (exc.strerror or str(exc))
-                failures.append((job.source, message))
-                bar.write(f"error: {job.source}: {message}", file=sys.stderr)
-            except Exception as exc:  # one odd file must not end a long batch
-                failures.append((job.source, repr(exc)))
-                bar.write(f"error: {job.source}: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-    return done, failures
+    options = SketchOptions(norm=args.norm, dropout=args.dropout,
+                            direction=args.direction or spec.options.get("direction", "AtoB"), seed=args.seed)
+    nets = load_nets(spec, weights=args.weights, device=args.device)
+    return lambda loaded, source: render(loaded.image, nets, options)

@@ -1,32 +1,24 @@
 """``python -m inference stylize``: paint photos and folders of photos in a style or a blend of styles.
 
 Uses exactly the functions the web studio uses (``load_image`` for
-validation, ``stylize_transformer`` / ``stylize_multistyle`` /
-``stylize_adain`` with :class:`~inference.pipelines.stylize.StyleOptions`
-for the work, ``style_statistics`` for style pictures), so a file renders
-the same here as on the site for the same settings.
+validation, a :class:`~inference.pipelines.style_blend.Blend` turned into
+options by ``blend_options``, :func:`inference.pipelines.stylize.render` for
+the work, :func:`inference.engine.style_statistics` for style pictures), so a
+file renders the same here as on the site for the same settings.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InferenceError, ModelNotInstalled
+from ..errors import InferenceError
 from ..modelspec import ModelSpec
+from ..pipelines.style_blend import STYLE_ARCHS, Blend
 from ..pipelines.style_options import PRESERVE_COLOUR_MODES
 from ..registry import get_spec, specs_for_task
-from .batch import (
-    MAX_INPUT_BYTES,
-    add_batch_parser,
-    check_common_options,
-    error,
-    pending_jobs,
-    summarise,
-    write_atomically,
-)
+from .batch import MAX_INPUT_BYTES, add_batch_parser, check_common_options, error, run_batch
 
 _DEFAULT_MODEL = "candy"
 
@@ -55,7 +47,7 @@ exit codes: 0 all done, 1 a file or the model failed, 2 usage error
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``stylize`` subcommand."""
-    models = [s.name for s in specs_for_task("stylize") if s.options.get("mode") != "encoder"]
+    models = [s.name for s in specs_for_task("stylize") if s.arch in STYLE_ARCHS]
     parser = add_batch_parser(
         subparsers,
         "stylize",
@@ -111,9 +103,8 @@ def parse_weights(text: str) -> list[float]:
 
 @dataclass
 class _Plan:
-    """What to run: the kind of model and where its weights come from."""
+    """What to run: the model (its ``arch`` is the kind) and where its weights come from."""
 
-    kind: str  # "single", "multistyle" or "adain"
     spec: ModelSpec
     weights: Path | None = None
     encoder_spec: ModelSpec | None = None
@@ -126,7 +117,7 @@ def _file_spec(path: Path, arch: str, style_names: list[str] | None) -> ModelSpe
         name=f"file:{path.resolve()}", family="transformer_net", task="stylize", arch=arch, title=path.name,
         url="", filename=path.name, sha256=None, sha256_prefix=None, licence="NOASSERTION", input_size=256,
         default=False, paper="", description="",
-        options={"mode": arch, "styles": [{"name": n, "thumbnail": None} for n in style_names or ()]},
+        options={"styles": [{"name": n, "thumbnail": None} for n in style_names or ()]},
     )
 
 
@@ -152,10 +143,10 @@ def _plan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> _Plan:
         if args.weights is not None:
             parser.error("--weights is for fast neural style and multi-style files; use --decoder for AdaIN")
         spec = get_spec(args.model or "adain-decoder")
-        if spec.options.get("mode") != "adain":
+        if spec.arch != "adain":
             parser.error(f"--style needs an AdaIN model, and {spec.name} is not one (try --model adain-decoder)")
         encoder = get_spec(spec.options.get("encoder", "adain-vgg"))
-        return _Plan("adain", spec, args.decoder, encoder, args.encoder)
+        return _Plan(spec, args.decoder, encoder, args.encoder)
     if args.weights is not None:
         from ..checkpoints import read_state_dict
         from ..nets.transformer_net import arch_of
@@ -163,14 +154,13 @@ def _plan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> _Plan:
         state_dict = read_state_dict(args.weights)  # CheckpointError -> exit 1 in run()
         arch = arch_of(state_dict)
         names = _names_in_file(args.weights) if arch == "multistyle" else None
-        return _Plan(arch, _file_spec(args.weights, arch, names), args.weights)
+        return _Plan(_file_spec(args.weights, arch, names), args.weights)
     spec = get_spec(args.model or _DEFAULT_MODEL)
-    mode = spec.options.get("mode")
-    if mode == "adain":
+    if spec.arch == "adain":
         parser.error(f"{spec.name} takes its style from pictures: give --style IMAGE")
-    if mode not in ("single", "multistyle"):
+    if spec.task != "stylize" or spec.arch not in STYLE_ARCHS:
         parser.error(f"{spec.name} is not a style model")
-    return _Plan(mode, spec)
+    return _Plan(spec)
 
 
 
@@ -209,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
     except InferenceError as exc:
         error(str(exc))
         return 1
-    if style_weights is not None and plan.kind != "multistyle":
+    if style_weights is not None and plan.spec.arch != "multistyle":
         parser.error("--style-weights is for multi-style models; this one has a single style")
 
     if args.list_styles:
@@ -220,34 +210,19 @@ def run(args: argparse.Namespace) -> int:
         parser.error("--out DIR is required")
     check_common_options(parser, args)
 
-    pending = pending_jobs(args)
-    if pending is None:
-        return 1
-    todo, skipped, failures = pending
-
-    if todo:
-        # Answer before the seconds it takes to import torch.
-        for spec, weights in ((plan.spec, plan.weights), (plan.encoder_spec, plan.encoder_weights)):
-            if spec is not None and weights is None and not spec.installed:
-                error(str(ModelNotInstalled(spec)))
-                return 1
-
-    done = 0
-    if todo:
-        done, failed = _stylise_all(args, plan, options, styles, style_weights, todo)
-        if failed is None:
-            return 1
-        failures += failed
-
-    return summarise(done, skipped, failures, verb="stylised", out=args.out)
+    models = [(plan.spec, plan.weights)]
+    if plan.encoder_spec is not None:
+        models.append((plan.encoder_spec, plan.encoder_weights))
+    return run_batch(args, tool="stylize", verb="stylised", models=models,
+                     load=lambda: _renderer(args, plan, options, styles, style_weights))
 
 
 def _list_styles(plan: _Plan) -> int:
     """Print the styles a model offers, one per line, numbered in --style-weights order."""
-    if plan.kind == "adain":
+    if plan.spec.arch == "adain":
         print("AdaIN takes its styles from the pictures given with --style.")
         return 0
-    if plan.kind == "single":
+    if plan.spec.arch == "single":
         print(f"1. {plan.spec.options.get('style', plan.spec.title)}")
         return 0
     names = [style["name"] for style in plan.spec.options.get("styles", ())]
@@ -260,67 +235,32 @@ def _list_styles(plan: _Plan) -> int:
     return 0
 
 
-def _stylise_all(
-    args: argparse.Namespace, plan: _Plan, options, styles: list[tuple[Path, float]],
-    style_weights: list[float] | None, jobs: list,
-) -> tuple[int, list | None]:
-    """Load the model once and process ``jobs``; (done, failures), failures None if the model failed."""
-    from tqdm import tqdm
+def _renderer(args: argparse.Namespace, plan: _Plan, options, styles: list[tuple[Path, float]],
+              style_weights: list[float] | None):
+    """Load the networks and the style pictures' statistics once; returns the function stylising one photo."""
+    from ..engine import load_nets, style_statistics
+    from ..images import load_image
+    from ..pipelines.style_blend import blend_options
+    from ..pipelines.stylize import render
 
-    from ..engine import load_net, pick_device
-    from ..images import encode_image, load_image
-    from ..pipelines.stylize import (
-        style_statistics,
-        stylize_adain,
-        stylize_multistyle,
-        stylize_transformer,
-    )
-
+    nets = load_nets(plan.spec, weights=plan.weights, encoder_weights=plan.encoder_weights, device=args.device)
+    if plan.spec.arch == "multistyle":
+        weights = style_weights or [1.0] + [0.0] * (nets.net.n_styles - 1)
+        if len(weights) != nets.net.n_styles:
+            raise InferenceError(
+                f"{plan.spec.title} has {nets.net.n_styles} styles ({', '.join(nets.net.style_names)}); "
+                f"--style-weights gave {len(weights)} weights."
+            )
+    else:  # AdaIN: a style picture's key is its place on the command line
+        weights = [weight for _, weight in styles]
+    blend = Blend(plan.spec.name, tuple((str(i), w) for i, w in enumerate(weights)), options.strength,
+                  options.preserve_colour)
     max_pixels = int(args.max_megapixels * 1_000_000)
-    try:
-        device = pick_device(args.device)
-        net = load_net(plan.spec, weights=plan.weights, device=device)
-        if plan.kind == "adain":
-            encoder = load_net(plan.encoder_spec, weights=plan.encoder_weights, device=device)
-            blend = []
-            for path, weight in styles:
-                picture = load_image(path, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels).image
-                blend.append((style_statistics(encoder, picture, max_side=args.style_size), weight))
 
-            def render(image):
-                return stylize_adain(image, encoder, net, blend, options)
-        elif plan.kind == "multistyle":
-            weights = style_weights or [1.0] + [0.0] * (net.n_styles - 1)
-            if len(weights) != net.n_styles:
-                raise InferenceError(
-                    f"{plan.spec.title} has {net.n_styles} styles ({', '.join(net.style_names)}); "
-                    f"--style-weights gave {len(weights)} weights."
-                )
+    def statistics(key: str):
+        path = styles[int(key)][0]
+        return style_statistics(nets, str(path.resolve()), max_side=args.style_size,
+                                load=lambda: load_image(path, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels).image)
 
-            def render(image):
-                return stylize_multistyle(image, net, weights, options)
-        else:
-            def render(image):
-                return stylize_transformer(image, net, options)
-    except InferenceError as exc:
-        error(str(exc))
-        return 0, None
-
-    failures: list[tuple[Path, str]] = []
-    done = 0
-    with tqdm(jobs, unit="image", desc="stylize", file=sys.stderr, dynamic_ncols=True) as bar:
-        for job in bar:
-            bar.set_postfix_str(job.source.name, refresh=False)
-            try:
-                loaded = load_image(job.source, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels)
-                result = render(loaded.image)
-                write_atomically(job.target, encode_image(result, args.format.upper(), quality=args.quality))
-                done += 1
-            except (InferenceError, OSError) as exc:
-                message = str(exc) if isinstance(exc, InferenceError) else (exc.strerror or str(exc))
-                failures.append((job.source, message))
-                bar.write(f"error: {job.source}: {message}", file=sys.stderr)
-            except Exception as exc:  # one odd file must not end a long batch
-                failures.append((job.source, repr(exc)))
-                bar.write(f"error: {job.source}: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-    return done, failures
+    stylise_options = blend_options(blend, nets, statistics, max_side=options.max_side, tile=options.tile)
+    return lambda loaded, source: render(loaded.image, nets, stylise_options)

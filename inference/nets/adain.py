@@ -132,10 +132,10 @@ def adain_decoder() -> AdaINDecoder:
 
 
 def build(spec) -> nn.Module:
-    """The registry's entry point: "decoder" or "encoder" (normalised VGG-19 to relu4_1), random weights."""
-    if spec.arch == "decoder":
-        return AdaINDecoder()
-    if spec.arch == "encoder":
+    """The registry's entry point: "adain" (the decoder) or "normalised_vgg19" (the encoder to relu4_1), random weights."""
+    if spec.arch == "adain":
+        return adain_decoder()
+    if spec.arch == "normalised_vgg19":
         return NormalisedVGG19()
     raise InferenceError(f"No AdaIN network called {spec.arch!r}.")
 
@@ -144,7 +144,7 @@ def from_state_dict(spec, state_dict: Mapping[str, Tensor]) -> nn.Module:
     """Load ``decoder.pth`` as it is, or ``vgg_normalised.pth`` cut to relu4_1 (strict)."""
     from ..checkpoints import load_strict
 
-    if spec.arch == "encoder":
+    if spec.arch == "normalised_vgg19":
         return load_strict(NormalisedVGG19(), from_official_vgg_normalised(state_dict))
     return load_strict(build(spec), state_dict)
 

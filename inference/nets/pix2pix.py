@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import Tensor, nn
 
-from ..errors import CheckpointError
+from ..errors import CheckpointError, InferenceError
 
 NORMS = ("batch", "instance")
 DROPOUT_P = 0.5  # pix2pix's dropout, applied in the ngf*8 middle blocks
@@ -233,6 +233,26 @@ def unet_128(*, ngf: int = 64, input_nc: int = 3, output_nc: int = 3, norm: str 
     return UnetGenerator(input_nc, output_nc, num_downs=7, ngf=ngf, norm=norm, use_dropout=use_dropout)
 
 
+def unet_small(*, ngf: int = 16, input_nc: int = 3, output_nc: int = 3, norm: str = "batch",
+               use_dropout: bool = True) -> UnetGenerator:
+    """Atelier's bundled landscape demos: 6 levels, ngf 16, 256 x 256 in and out, fast on a CPU."""
+    return UnetGenerator(input_nc, output_nc, num_downs=6, ngf=ngf, norm=norm, use_dropout=use_dropout)
+
+
+# spec.arch -> builder of that published configuration
+ARCHITECTURES = {"unet_256": unet_256, "unet_128": unet_128, "unet_small": unet_small}
+# (num_downs, ngf) of each builder, so a trained net is recorded under the builder that makes it.
+_SHAPES = {(8, 64): "unet_256", (7, 64): "unet_128", (6, 16): "unet_small"}
+
+
+def architecture_of(num_downs: int, ngf: int) -> str:
+    """The builder name for a U-Net of this depth and width, or "unet" when no builder makes it.
+
+    A "unet" record carries its own ``num_downs`` and ``ngf`` in its options.
+    """
+    return _SHAPES.get((num_downs, ngf), "unet")
+
+
 def patch_discriminator(*, input_nc: int = 6, ndf: int = 64, norm: str = "batch") -> NLayerDiscriminator:
     """The 70 x 70 PatchGAN (``basic`` D of the official code, n_layers = 3)."""
     return NLayerDiscriminator(input_nc, ndf=ndf, n_layers=3, norm=norm)
@@ -258,20 +278,26 @@ def _options(spec) -> Mapping:
 
 
 def build(spec) -> UnetGenerator:
-    """The registry's entry point: a generator for ``spec`` with the official random init.
+    """The registry's entry point: the generator ``spec.arch`` names, with the official random init.
 
-    Reads ``spec.options``: ``ngf`` (64), ``num_downs`` (8), ``input_nc`` (3),
-    ``output_nc`` (3), ``norm`` ("batch"), ``use_dropout`` (True).
+    A published configuration is built by its builder (:data:`ARCHITECTURES`),
+    with ``spec.options`` giving ``input_nc``, ``output_nc``, ``norm`` and
+    ``use_dropout``. A model trained here records its own depth and width
+    (``options["num_downs"]``, ``options["ngf"]``), which are used when its
+    ``arch`` names no published configuration.
+
+    Raises:
+        InferenceError: an unknown ``arch`` with no recorded depth.
     """
     options = _options(spec)
-    net = UnetGenerator(
-        input_nc=int(options.get("input_nc", 3)),
-        output_nc=int(options.get("output_nc", 3)),
-        num_downs=int(options.get("num_downs", 8)),
-        ngf=int(options.get("ngf", 64)),
-        norm=str(options.get("norm", "batch")),
-        use_dropout=bool(options.get("use_dropout", True)),
-    )
+    common = {"input_nc": int(options.get("input_nc", 3)), "output_nc": int(options.get("output_nc", 3)),
+              "norm": str(options.get("norm", "batch")), "use_dropout": bool(options.get("use_dropout", True))}
+    builder = ARCHITECTURES.get(spec.arch)
+    if builder is not None:
+        return init_weights(builder(**common))
+    if "num_downs" not in options:
+        raise InferenceError(f"No pix2pix generator called {spec.arch!r}.")
+    net = UnetGenerator(num_downs=int(options["num_downs"]), ngf=int(options.get("ngf", 64)), **common)
     return init_weights(net)
 
 

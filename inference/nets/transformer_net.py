@@ -336,18 +336,26 @@ def arch_of(state_dict: Mapping[str, Tensor]) -> str:
     return "multistyle" if gamma.dim() == 2 else "single"
 
 
-def build(spec) -> nn.Module:
-    """The registry's entry point: a random-weight network for ``spec.arch``.
+def single(spec) -> TransformerNet:
+    """fast_neural_style's TransformerNet (one style), random weights."""
+    return TransformerNet()
 
-    "single" is fast_neural_style's TransformerNet; "multistyle" needs
-    ``spec.options["styles"]`` (a list of {"name", "thumbnail"}).
-    """
-    if spec.arch == "single":
-        return TransformerNet()
-    if spec.arch == "multistyle":
-        names = [style["name"] for style in spec.options.get("styles", ())]
-        return MultiStyleTransformerNet(len(names), names)
-    raise InferenceError(f"No style transfer network called {spec.arch!r}.")
+
+def multistyle(spec) -> MultiStyleTransformerNet:
+    """The multi-style net with one conditional norm row per ``spec.options["styles"]`` entry, random weights."""
+    names = [style["name"] for style in spec.options.get("styles", ())]
+    return MultiStyleTransformerNet(len(names), names)
+
+
+# spec.arch -> builder
+ARCHITECTURES = {"single": single, "multistyle": multistyle}
+
+
+def build(spec) -> nn.Module:
+    """The registry's entry point: a random-weight network for ``spec.arch`` ("single" or "multistyle")."""
+    if spec.arch not in ARCHITECTURES:
+        raise InferenceError(f"No style transfer network called {spec.arch!r}.")
+    return ARCHITECTURES[spec.arch](spec)
 
 
 def from_state_dict(spec, state_dict: Mapping[str, Tensor]) -> nn.Module:

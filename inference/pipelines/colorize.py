@@ -13,6 +13,7 @@ default); see :mod:`inference.pipelines.colorize_options`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -26,7 +27,7 @@ from ..images import to_rgb_or_l
 from .colorize_options import DEFAULT_GAMUT, GAMUT_MODES, check_gamut
 from .hints import Hint, parse_hints
 
-__all__ = ["Hint", "parse_hints", "colorize", "GAMUT_MODES", "DEFAULT_GAMUT", "check_gamut"]
+__all__ = ["Hint", "parse_hints", "ColorizeOptions", "render", "colorize", "GAMUT_MODES", "DEFAULT_GAMUT", "check_gamut"]
 
 Progress = Callable[[float, str], None]
 
@@ -81,6 +82,36 @@ def _hint_planes(hints: Sequence[Hint], size: int, device: torch.device) -> tupl
         ab_hint[0, :, rows, cols] = ab_values[:, i].view(2, 1, 1)
         mask[0, :, rows, cols] = 1.0
     return ab_hint, mask
+
+
+@dataclass(frozen=True)
+class ColorizeOptions:
+    """How to colourise.
+
+    Attributes:
+        hints: colour hints with coordinates relative to the photo (SIGGRAPH17 uses them).
+        gamut: how out-of-gamut Lab colours become pixels, one of :data:`GAMUT_MODES`.
+    """
+
+    hints: tuple[Hint, ...] = ()
+    gamut: str = DEFAULT_GAMUT
+
+
+def render(image: Image.Image, nets, options: ColorizeOptions = ColorizeOptions(),
+           progress: Progress | None = None) -> Image.Image:
+    """The Colorize tool's entry point: :func:`colorize` with the model's own input size.
+
+    Args:
+        image: any Pillow mode and size.
+        nets: :class:`inference.engine.Nets` of a colorize model.
+        options: hints and gamut mapping.
+        progress: as :func:`colorize`.
+
+    Returns:
+        An "RGB" image of the same size as ``image``.
+    """
+    return colorize(image, nets.net, hints=options.hints, input_size=nets.spec.input_size, gamut=options.gamut,
+                    progress=progress)
 
 
 def _takes_hints(net: nn.Module) -> bool:

@@ -32,7 +32,7 @@ per-image seed, so a frame gives the same picture alone or in a batch.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,7 +46,7 @@ from ..errors import InferenceError
 from ..images import to_rgb_or_l
 from ..nets.pix2pix import UnetGenerator, UnetSkipConnectionBlock
 
-__all__ = ["SketchOptions", "prepare", "generate", "finish", "render_sketch", "snap_to_palette", "palette_colours"]
+__all__ = ["SketchOptions", "prepare", "generate", "finish", "render", "snap_to_palette", "palette_colours"]
 
 NORM_MODES = ("official", "eval")
 DIRECTIONS = ("AtoB", "BtoA")
@@ -246,29 +246,33 @@ def finish(tensor: Tensor) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(array), "RGB")
 
 
-def render_sketch(images: Sequence[Image.Image], net: nn.Module, spec, options: SketchOptions = SketchOptions(),
-                  *, batch_size: int = 8) -> list[Image.Image]:
-    """Prepare, generate and finish several drawings (what the CLI and the batch queue use).
+def render(image: Image.Image, nets, options: SketchOptions = SketchOptions(), progress=None, *,
+           forward: Callable[[Tensor, int | None], Tensor] | None = None) -> Image.Image:
+    """The Sketch tool's entry point: :func:`prepare`, one forward pass, :func:`finish`.
 
-    Every image gets ``options.seed`` as its dropout seed (a fresh one each
-    if None), so each result equals the site's result for that drawing alone.
+    The drawing gets ``options.seed`` as its dropout seed (a fresh one if
+    None), so the result equals what any other caller gets for the same
+    drawing, model, modes and seed, alone or batched with others.
 
     Args:
-        images: drawings, any size and mode.
-        net: the generator (see :func:`generate`).
-        spec: its registry entry (input size, palette).
-        options: modes and direction.
-        batch_size: images per forward pass (results do not depend on it).
+        image: a drawing, any size and mode.
+        nets: :class:`inference.engine.Nets` of a pix2pix model (input size, palette, generator).
+        options: modes, direction, seed.
+        progress: optional ``(fraction, stage)`` callback; may raise to cancel.
+        forward: ``(input (C, S, S), seed) -> output (3, S, S)``, the forward step;
+            default :func:`generate` on ``nets.net`` alone. The live path passes a
+            micro-batcher that runs :func:`generate` on many frames at once.
 
     Returns:
-        One "RGB" picture of ``spec.input_size`` squared per drawing.
+        An "RGB" picture of ``nets.spec.input_size`` squared.
     """
-    if batch_size < 1:
-        raise ValueError("batch_size must be positive")
-    results: list[Image.Image] = []
-    for start in range(0, len(images), batch_size):
-        chunk = images[start:start + batch_size]
-        batch = torch.stack([prepare(image, spec, direction=options.direction) for image in chunk])
-        out = generate(net, batch, options, [options.seed] * len(chunk))
-        results.extend(finish(picture) for picture in out)
-    return results
+    report = progress or (lambda fraction, stage: None)
+    tensor = prepare(image, nets.spec, direction=options.direction)
+    report(0.3, "forward")
+    if forward is None:
+        output = generate(nets.net, tensor.unsqueeze(0), options, [options.seed])[0]
+    else:
+        output = forward(tensor, options.seed)
+    picture = finish(output)
+    report(1.0, "done")
+    return picture

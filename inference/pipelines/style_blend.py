@@ -7,17 +7,14 @@ A blend names one network and a weight per style of it:
 Styles of different networks cannot be mixed: their blends live in different spaces.
 
 :func:`parse_blend` is torch-free so the web process can validate a request;
-:func:`render_blend` runs in the worker, for previews and full renders alike.
+:func:`blend_options` turns a blend into the options of
+:func:`inference.pipelines.stylize.render`, for previews and full renders alike.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from PIL import Image
 
 from ..errors import InferenceError
 from ..modelspec import ModelSpec
@@ -26,14 +23,14 @@ from .style_options import PRESERVE_COLOUR_MODES, StyleOptions
 MAX_STYLES = 16
 
 
-def engine_of(spec: ModelSpec) -> str:
-    """"multistyle", "single" or "adain": how a stylize model blends its styles.
+# The ``arch`` of every style model of its own (the encoders are parts of others).
+STYLE_ARCHS = ("single", "multistyle", "adain")
 
-    Raises InferenceError for models that are parts of others (the AdaIN encoder) or not style models.
-    """
-    mode = spec.options.get("mode") or ("multistyle" if spec.arch == "multistyle" else None)
-    if spec.task == "stylize" and mode in ("multistyle", "single", "adain"):
-        return mode
+
+def check_style_model(spec: ModelSpec) -> ModelSpec:
+    """``spec`` if it is a style model of its own; InferenceError otherwise (the AdaIN encoder, VGG-16)."""
+    if spec.task == "stylize" and spec.arch in STYLE_ARCHS:
+        return spec
     raise InferenceError(f"{spec.name!r} is not a style model of its own.")
 
 
@@ -76,8 +73,8 @@ def parse_blend(data: object, spec_of: Callable[[str], ModelSpec]) -> Blend:
     """
     if not isinstance(data, dict):
         raise InferenceError("A blend must be an object with a model and style weights.")
-    spec = spec_of(str(data.get("model", "")))
-    engine = engine_of(spec)
+    spec = check_style_model(spec_of(str(data.get("model", ""))))
+    arch = spec.arch
     raw = data.get("weights") or {}
     if not isinstance(raw, dict) or len(raw) > MAX_STYLES:
         raise InferenceError(f"Style weights must be an object of at most {MAX_STYLES} styles.")
@@ -87,14 +84,14 @@ def parse_blend(data: object, spec_of: Callable[[str], ModelSpec]) -> Blend:
             raise InferenceError(f"The weight of style {key!r} must be a number from 0 upwards.")
         if value > 0:
             weights.append((str(key), float(value)))
-    if engine == "multistyle":
+    if arch == "multistyle":
         count = len(spec.options.get("styles", ()))
         for key, _ in weights:
             if not key.isdigit() or int(key) >= count:
                 raise InferenceError(f"{spec.title} has no style {key!r}.")
-    if engine != "single" and not weights:
+    if arch != "single" and not weights:
         raise InferenceError("Give at least one style a weight above zero.")
-    if engine == "single":
+    if arch == "single":
         weights = []
     strength = data.get("strength", 1.0)
     if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 <= strength <= 1:
@@ -105,59 +102,32 @@ def parse_blend(data: object, spec_of: Callable[[str], ModelSpec]) -> Blend:
     return Blend(spec.name, tuple(sorted(weights)), float(strength), preserve)
 
 
-# AdaIN statistics per style image: a forward pass saved on every preview after the first.
-_STATISTICS: OrderedDict = OrderedDict()
-_STATISTICS_LOCK = threading.Lock()
-_STATISTICS_SIZE = 256
-
-
-def _cached_statistics(key: str, encoder, load: Callable[[], Image.Image]):
-    from .stylize import style_statistics
-
-    with _STATISTICS_LOCK:
-        if key in _STATISTICS:
-            _STATISTICS.move_to_end(key)
-            return _STATISTICS[key]
-    stats = style_statistics(encoder, load())
-    with _STATISTICS_LOCK:
-        _STATISTICS[key] = stats
-        while len(_STATISTICS) > _STATISTICS_SIZE:
-            _STATISTICS.popitem(last=False)
-    return stats
-
-
-def render_blend(image: Image.Image, blend: Blend, *, style_image: Callable[[str], Image.Image] | None = None,
-                 max_side: int | None = None, tile: int = 1024, progress=None) -> Image.Image:
-    """Stylise ``image`` with ``blend``: the one entry point of previews and full renders.
+def blend_options(blend: Blend, nets, statistics: Callable[[str], object], *, max_side: int | None = None,
+                  tile: int = 1024) -> StyleOptions:
+    """The :class:`StyleOptions` that paint ``blend`` with ``nets`` (for :func:`inference.pipelines.stylize.render`).
 
     Args:
-        image: the photo, any mode and size.
-        blend: from :func:`parse_blend`.
-        style_image: loads an AdaIN style image by its key (AdaIN blends only); its
-            statistics are computed once per key and cached.
+        blend: from :func:`parse_blend` (or built by the command line).
+        nets: :class:`inference.engine.Nets` of ``blend.model``.
+        statistics: a style image's AdaIN statistics by its key (AdaIN blends
+            only), e.g. :func:`inference.engine.style_statistics`, which caches them.
         max_side: downscale first (previews); None renders at full resolution (tiled when large).
-        progress: optional ``(fraction, stage)`` callback; may raise to cancel.
-    """
-    from ..engine import load_net
-    from ..registry import get_spec
-    from .stylize import stylize_adain, stylize_multistyle, stylize_transformer
+        tile: tile side for large photos; 0 never tiles.
 
-    spec = get_spec(blend.model)
-    options = StyleOptions(strength=blend.strength, preserve_colour=blend.preserve_colour, max_side=max_side,
-                           tile=tile)
-    engine = engine_of(spec)
-    if engine == "single":
-        return stylize_transformer(image, load_net(spec), options, progress=progress)
-    if engine == "multistyle":
-        vector = [0.0] * len(spec.options.get("styles", ()))
+    Raises:
+        InferenceError: a style the network does not have.
+    """
+    arch = nets.spec.arch
+    style_weights: tuple[float, ...] = ()
+    style_statistics: tuple = ()
+    if arch == "multistyle":
+        vector = [0.0] * nets.net.n_styles
         for key, weight in blend.weights:
+            if not key.isdigit() or int(key) >= len(vector):
+                raise InferenceError(f"{nets.spec.title} has no style {key!r}.")
             vector[int(key)] = weight
-        return stylize_multistyle(image, load_net(spec), vector, options, progress=progress)
-    if style_image is None:
-        raise InferenceError("An AdaIN blend needs its style images.")
-    encoder = load_net(get_spec(spec.options.get("encoder", "adain-vgg")))
-    decoder = load_net(spec)
-    styles = [(_cached_statistics(f"{spec.options.get('encoder', 'adain-vgg')}:{key}", encoder,
-                                  lambda key=key: style_image(key)), weight)
-              for key, weight in blend.weights]
-    return stylize_adain(image, encoder, decoder, styles, options, progress=progress)
+        style_weights = tuple(vector)
+    elif arch == "adain":
+        style_statistics = tuple((statistics(key), weight) for key, weight in blend.weights)
+    return StyleOptions(strength=blend.strength, preserve_colour=blend.preserve_colour, max_side=max_side,
+                        tile=tile, style_weights=style_weights, style_statistics=style_statistics)

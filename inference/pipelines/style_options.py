@@ -31,12 +31,19 @@ class StyleOptions:
             many pixels first (previews); None keeps the full resolution.
         tile: tile side in pixels for photos with a longer side above it;
             0 never tiles. At least 256 otherwise.
+        style_weights: multi-style nets: one non-negative weight per style,
+            in the net's order (unused by the other kinds).
+        style_statistics: AdaIN: ``((mean, std), weight)`` per style image,
+            statistics from :func:`inference.engine.style_statistics` (unused
+            by the other kinds).
     """
 
     strength: float = 1.0
     preserve_colour: str = "none"
     max_side: int | None = None
     tile: int = 1024
+    style_weights: tuple[float, ...] = ()
+    style_statistics: tuple = ()
 
     def __post_init__(self) -> None:
         if not (isinstance(self.strength, (int, float)) and 0.0 <= self.strength <= 1.0):

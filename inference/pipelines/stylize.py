@@ -1,7 +1,8 @@
 """Stylize: a photo in, the same photo painted in one style or a blend of styles out.
 
-Three kinds of style model, one function each, sharing pre- and
-post-processing (:class:`StyleOptions`):
+:func:`render` is the tool's one entry point; it picks the function for the
+model's ``arch``. Three kinds of style model, one function each, sharing
+pre- and post-processing (:class:`StyleOptions`):
 
 * :func:`stylize_multistyle`: Atelier's multi-style TransformerNet
   (conditional instance norm, Dumoulin et al. 2017); a blend is a convex mix
@@ -49,6 +50,7 @@ from ..tiling import plan_tiles, run_tiled
 from .style_options import PRESERVE_COLOUR_MODES, StyleOptions
 
 __all__ = [
+    "render",
     "StyleOptions",
     "StyleStatistics",
     "PRESERVE_COLOUR_MODES",
@@ -436,3 +438,36 @@ def stylize_adain(
         lambda: _adain_pixels(photo, encoder, decoder, target, options.strength, options.tile, report)
     )
     return _finish(stylised, photo, options, report)
+
+
+def render(image: Image.Image, nets, options: StyleOptions = StyleOptions(),
+           progress: Progress | None = None) -> Image.Image:
+    """The Stylize tool's entry point: paint ``image`` with whichever kind of style model ``nets`` holds.
+
+    ``nets.spec.arch`` decides: "single" (:func:`stylize_transformer`),
+    "multistyle" (:func:`stylize_multistyle` with ``options.style_weights``)
+    or "adain" (:func:`stylize_adain` with ``options.style_statistics`` and
+    ``nets.encoder``).
+
+    Args:
+        image: any Pillow mode and size.
+        nets: :class:`inference.engine.Nets` of a style model.
+        options: strength, colour preservation, size, tiling and the blend.
+        progress: called as ``progress(fraction, stage)``; may raise to cancel.
+
+    Returns:
+        An "RGB" image, the size of ``image`` (or scaled to ``options.max_side``).
+
+    Raises:
+        InferenceError: not a style model, a bad blend, or the GPU ran out of memory.
+    """
+    arch = nets.spec.arch
+    if arch == "single":
+        return stylize_transformer(image, nets.net, options, progress=progress)
+    if arch == "multistyle":
+        return stylize_multistyle(image, nets.net, options.style_weights, options, progress=progress)
+    if arch == "adain":
+        if nets.encoder is None:
+            raise InferenceError("An AdaIN decoder needs its encoder.")
+        return stylize_adain(image, nets.encoder, nets.net, options.style_statistics, options, progress=progress)
+    raise InferenceError(f"{nets.spec.name!r} is not a style model of its own.")

@@ -140,11 +140,11 @@ class AdaINTrainer(Trainer):
         return Installation(
             weights=safetensors_bytes(self.decoder.state_dict(), {"format": "adain-decoder", "encoder": "adain-vgg"}),
             facts={
-                "family": "adain", "task": "stylize", "arch": "decoder",
+                "family": "adain", "task": "stylize", "arch": "adain",
                 "title": f"{name} (AdaIN, any style image)", "input_size": 512,
                 "paper": "Huang, Belongie. Arbitrary Style Transfer in Real-time with Adaptive Instance Normalization. ICCV 2017.",
                 "description": "An AdaIN decoder trained here; takes its style from any picture.",
-                "options": {"mode": "adain", "encoder": "adain-vgg", "trained": time.strftime("%Y-%m-%d")},
+                "options": {"encoder": "adain-vgg", "trained": time.strftime("%Y-%m-%d")},
             },
         )
 

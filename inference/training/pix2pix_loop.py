@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from ..data.aligned import AlignedPairs, load_size_for
-from ..nets.pix2pix import UnetGenerator, init_weights, patch_discriminator
+from ..nets.pix2pix import UnetGenerator, architecture_of, init_weights, patch_discriminator
 from ..pipelines.sketch import SketchOptions, generate
 from .harness import Installation, Trainer, safetensors_bytes
 from .pix2pix import _Setup
@@ -165,7 +165,7 @@ class Pix2PixTrainer(Trainer):
         return Installation(
             weights=safetensors_bytes(self.generator.state_dict(), half=a.fp16_weights),
             facts={
-                "family": "pix2pix", "task": "sketch", "arch": f"unet_{2 ** setup.num_downs}",
+                "family": "pix2pix", "task": "sketch", "arch": architecture_of(setup.num_downs, a.ngf),
                 "title": a.title or name, "input_size": a.input_size, "paper": PAPER,
                 "description": f"Trained on this machine from {a.data} ({len(setup.train_files)} pairs, {a.kind} to picture).",
                 "options": options,

@@ -206,7 +206,6 @@ class StylizeTrainer(Trainer):
                 "paper": "Dumoulin, Shlens, Kudlur. A Learned Representation for Artistic Style. ICLR 2017.",
                 "description": f"Trained here on {len(self.style_names)} styles: " + ", ".join(self.style_names) + ".",
                 "options": {
-                    "mode": "multistyle",
                     "styles": [{"name": n, "thumbnail": t} for n, t in zip(self.style_names, thumbnails)],
                     "identity_slot": net.identity_slot,
                     "content_layer": self.config.content_layer,

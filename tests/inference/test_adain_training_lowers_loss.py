@@ -41,7 +41,7 @@ def test_the_command_installs_an_adain_decoder_paired_with_the_adain_encoder(fol
                  "--name", "test-adain", "--out", str(tmp_path / "run")])
     assert code == 0, capsys.readouterr().err
     spec = get_spec("test-adain")
-    assert spec.family == "adain" and spec.arch == "decoder" and spec.options["encoder"] == "adain-vgg"
+    assert spec.family == "adain" and spec.arch == "adain" and spec.options["encoder"] == "adain-vgg"
     assert isinstance(load_net(spec), AdaINDecoder)
     assert (tmp_path / "run" / "losses.csv").read_text().startswith("step,epoch,content,style,total,eval")
     clear_cache()

@@ -75,9 +75,9 @@ def test_a_folder_is_colourised_with_its_structure_mirrored(first_run):
     result, out, _ = first_run
     assert result.returncode == 0, result.stderr
     outputs = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert outputs == ["camera.png", "trip/astronaut.png"]
-    assert Image.open(out / "camera.png").size == (203, 151)
-    assert Image.open(out / "trip" / "astronaut.png").size == (120, 160)
+    assert outputs == ["camera.eccv16-test.png", "trip/astronaut.eccv16-test.png"]
+    assert Image.open(out / "camera.eccv16-test.png").size == (203, 151)
+    assert Image.open(out / "trip" / "astronaut.eccv16-test.png").size == (120, 160)
     assert "2 colourised" in result.stderr
 
 
@@ -85,8 +85,8 @@ def test_cli_outputs_equal_calling_colorize_directly(first_run, photos, weights)
     _, out, _ = first_run
     net = load_net(get_spec("eccv16"), weights=weights, device="cpu")
     pairs = (
-        (photos / "camera.png", out / "camera.png"),
-        (photos / "trip" / "astronaut.jpg", out / "trip" / "astronaut.png"),
+        (photos / "camera.png", out / "camera.eccv16-test.png"),
+        (photos / "trip" / "astronaut.jpg", out / "trip" / "astronaut.eccv16-test.png"),
     )
     for source, target in pairs:
         loaded = load_image(source, max_bytes=1 << 30, max_pixels=64_000_000)
@@ -111,14 +111,26 @@ def test_a_bad_file_is_reported_and_the_others_still_rendered(tmp_path, weights,
     )
     assert code == 1
     assert "broken.png: This file is not an image we can read" in stderr
-    assert Image.open(tmp_path / "out" / "good.jpg").size == (64, 48)
-    assert not (tmp_path / "out" / "broken.jpg").exists()
+    assert Image.open(tmp_path / "out" / "good.eccv16-test.jpg").size == (64, 48)
+    assert not list((tmp_path / "out").glob("broken*"))
 
 
 def test_a_missing_model_exits_1_with_the_install_command(tmp_path, photos):
     result = _cli("colorize", photos / "camera.png", "--out", tmp_path / "out", "--model", "siggraph17", models_dir=tmp_path)
     assert result.returncode == 1
     assert "python manage.py models fetch siggraph17" in result.stderr
+
+
+def test_a_second_model_into_the_same_folder_is_not_skipped(tmp_path, weights, capsys, monkeypatch):
+    other = tmp_path / "other-eccv16.pth"
+    write_checkpoint(official_state_dict(ECCV16_LAYERS, seed=22), other)
+    Image.fromarray(data.camera()).resize((64, 48)).save(tmp_path / "small.png")
+    for given in (weights, other):
+        code, stderr = _in_process("colorize", tmp_path / "small.png", "--out", tmp_path / "out", "--weights", given,
+                                   capsys=capsys, monkeypatch=monkeypatch, models_dir=tmp_path)
+        assert code == 0 and "1 colourised" in stderr and "skipped" not in stderr
+    first, second = (np.asarray(Image.open(tmp_path / "out" / f"small.{name}.png")) for name in ("eccv16-test", "other-eccv16"))
+    assert not np.array_equal(first, second)
 
 
 def test_help_documents_every_option_with_an_example(tmp_path):
@@ -165,4 +177,4 @@ def test_hints_given_to_eccv16_are_ignored_with_a_warning(tmp_path, photos, weig
         capsys=capsys, monkeypatch=monkeypatch, models_dir=tmp_path,
     )
     assert code == 0 and "eccv16 cannot use colour hints" in stderr
-    assert (tmp_path / "out" / "small.png").exists()
+    assert (tmp_path / "out" / "small.eccv16-test.png").exists()

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from inference.data.landscapes import render_scene, scene_seed
-from inference.engine import clear_cache, load_net
-from inference.pipelines.sketch import SketchOptions, render_sketch
+from inference.engine import clear_cache, load_nets
+from inference.pipelines.sketch import SketchOptions, render
 from inference.registry import get_spec, specs_for_task
 
 DEMOS = {"landscape-paint": "label_map", "landscape-sketch": "sketch"}
@@ -35,9 +35,9 @@ def test_the_demo_model_is_bundled_installed_and_small(name):
 @pytest.mark.parametrize("name", sorted(DEMOS))
 def test_the_demo_model_draws_a_landscape_from_a_held_out_drawing(name, scenes):
     spec = get_spec(name)
-    net = load_net(spec, device="cpu")
+    nets = load_nets(spec, device="cpu")
     drawings = [scene.label_map if DEMOS[name] == "label_map" else scene.sketch for scene in scenes]
-    pictures = render_sketch(drawings, net, spec, SketchOptions(dropout=False))
+    pictures = [render(drawing, nets, SketchOptions(dropout=False)) for drawing in drawings]
     for picture, scene in zip(pictures, scenes):
         result = np.asarray(picture).astype(float)
         target = np.asarray(scene.picture).astype(float)

@@ -9,8 +9,8 @@ from PIL import Image
 
 from inference.cli import main
 from inference.data.landscapes import write_dataset
-from inference.engine import clear_cache, load_net
-from inference.pipelines.sketch import SketchOptions, render_sketch
+from inference.engine import clear_cache, load_nets
+from inference.pipelines.sketch import SketchOptions, render
 from inference.registry import get_spec, specs_for_task
 
 SIZE = 64
@@ -68,9 +68,8 @@ def test_the_installed_model_is_in_the_registry_and_draws(trained, models, monke
     assert spec.options["palette"][0] == {"name": "sky", "color": "#64b4f0"}
     assert "tiny-landscapes" in [s.name for s in specs_for_task("sketch")]
 
-    net = load_net(spec, device="cpu")
     pair = Image.open(sorted((data / "val").iterdir())[0])
-    (picture,) = render_sketch([pair], net, spec, SketchOptions(dropout=False))
+    picture = render(pair, load_nets(spec, device="cpu"), SketchOptions(dropout=False))
     target = np.asarray(pair)[:, SIZE:].astype(float)
     assert picture.size == (SIZE, SIZE)
     assert np.abs(np.asarray(picture).astype(float) - target).mean() < 50  # clearly a landscape-ish picture

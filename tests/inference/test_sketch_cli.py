@@ -11,9 +11,9 @@ from PIL import Image
 
 from inference.cli import main
 from inference.data.landscapes import pair_image, render_scene
-from inference.engine import clear_cache, load_net
+from inference.engine import clear_cache, load_nets
 from inference.images import load_image
-from inference.pipelines.sketch import SketchOptions, render_sketch
+from inference.pipelines.sketch import SketchOptions, render
 from inference.registry import get_spec
 from official_pix2pix_keys import official_state_dict, unet_layers, write_checkpoint
 
@@ -62,20 +62,20 @@ def rendered(drawings, weights, tmp_path_factory):
 def test_a_folder_is_rendered_with_its_structure_mirrored(rendered):
     result, out = rendered
     assert result.returncode == 0, result.stderr
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png")) == ["lake.png", "more/small.png", "pair.png"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png")) == ["lake.latest_net_G.png", "more/small.latest_net_G.png",
+                                                                           "pair.latest_net_G.png"]
     assert all(Image.open(p).size == (256, 256) for p in out.rglob("*.png"))
     assert "3 rendered" in result.stderr
 
 
-def test_cli_outputs_equal_render_sketch_bit_for_bit(rendered, drawings, weights):
+def test_cli_outputs_equal_the_sketch_pipeline_bit_for_bit(rendered, drawings, weights):
     _, out = rendered
-    spec = get_spec("landscape-paint")
-    net = load_net(spec, weights=weights, device="cpu")
+    nets = load_nets(get_spec("landscape-paint"), weights=weights, device="cpu")
     options = SketchOptions(norm="official", dropout=True, direction="AtoB", seed=4)
-    for name in ("lake.png", "more/small.png", "pair.png"):
-        loaded = load_image(drawings / name, max_bytes=1 << 30, max_pixels=64_000_000)
-        (expected,) = render_sketch([loaded.image], net, spec, options)
-        assert np.array_equal(np.asarray(Image.open(out / name)), np.asarray(expected)), name
+    for name in ("lake", "more/small", "pair"):
+        loaded = load_image(drawings / f"{name}.png", max_bytes=1 << 30, max_pixels=64_000_000)
+        expected = render(loaded.image, nets, options)
+        assert np.array_equal(np.asarray(Image.open(out / f"{name}.latest_net_G.png")), np.asarray(expected)), name
 
 
 def test_modes_and_seeds_change_the_picture_and_no_dropout_is_stable(drawings, weights, tmp_path, capsys, monkeypatch):
@@ -85,7 +85,7 @@ def test_modes_and_seeds_change_the_picture_and_no_dropout_is_stable(drawings, w
                          "stable1": ["--no-dropout", "--seed", "1"], "stable2": ["--no-dropout", "--seed", "2"]}.items():
         out = tmp_path / label
         assert main(["sketch", str(drawings / "lake.png"), "--out", str(out), "--weights", str(weights), *extra]) == 0
-        results[label] = np.asarray(Image.open(out / "lake.png"))
+        results[label] = np.asarray(Image.open(out / "lake.latest_net_G.png"))
     assert not np.array_equal(results["seed4"], results["seed5"])
     assert not np.array_equal(results["seed4"], results["eval"])
     assert np.array_equal(results["stable1"], results["stable2"])
@@ -95,6 +95,18 @@ def test_a_missing_model_exits_1_with_the_install_command(drawings, tmp_path):
     result = _cli("sketch", drawings / "lake.png", "--out", tmp_path / "out", "--model", "edges2shoes", models_dir=tmp_path)
     assert result.returncode == 1
     assert "python manage.py models fetch edges2shoes" in result.stderr
+
+
+def test_a_second_model_into_the_same_folder_writes_its_own_outputs(drawings, weights, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ATELIER_MODELS_DIR", str(tmp_path / "models"))
+    out = tmp_path / "out"
+    assert main(["sketch", str(drawings / "lake.png"), "--out", str(out), "--model", "landscape-paint",
+                 "--no-dropout"]) == 0
+    assert main(["sketch", str(drawings / "lake.png"), "--out", str(out), "--model", "landscape-sketch",
+                 "--no-dropout"]) == 0
+    assert "skipped" not in capsys.readouterr().err
+    paint, sketch = (np.asarray(Image.open(out / f"lake.{name}.png")) for name in ("landscape-paint", "landscape-sketch"))
+    assert not np.array_equal(paint, sketch)
 
 
 def test_help_documents_every_option_with_examples(tmp_path):

@@ -12,13 +12,13 @@ def test_the_four_fast_neural_style_models_come_from_the_pytorch_examples_zip():
         assert spec.family == "transformer_net" and spec.arch == "single" and spec.task == "stylize"
         assert spec.url == "https://www.dropbox.com/s/lrvwfehqdcxoza8/saved_models.zip?dl=1"
         assert spec.options["archive_member"] == f"saved_models/{name}.pth"
-        assert spec.options["mode"] == "single" and spec.licence == "BSD-3-Clause"
+        assert spec.licence == "BSD-3-Clause"
 
 
 def test_the_adain_decoder_names_its_encoder_and_both_are_release_assets():
     decoder, encoder = get_spec("adain-decoder"), get_spec("adain-vgg")
-    assert decoder.options == {"mode": "adain", "encoder": "adain-vgg"}
-    assert encoder.options["mode"] == "encoder"
+    assert decoder.arch == "adain" and decoder.options == {"encoder": "adain-vgg"}
+    assert encoder.arch == "normalised_vgg19" and encoder.options["part_of"] == "adain-decoder"
     release = "https://github.com/naoto0804/pytorch-AdaIN/releases/download/v0.0.0/"
     assert decoder.url == release + "decoder.pth" and encoder.url == release + "vgg_normalised.pth"
     assert decoder.licence == encoder.licence == "MIT"

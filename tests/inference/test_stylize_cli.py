@@ -105,8 +105,8 @@ def test_a_single_style_model_renders_a_folder_like_stylize_transformer(files, t
     assert "2 stylised" in err
     net = load_net(get_spec("candy"))
     options = StyleOptions(strength=0.7, preserve_colour="luminance")
-    assert np.array_equal(_pixels(out / "house.png"), np.asarray(stylize_transformer(_photo(files), net, options)))
-    assert np.array_equal(_pixels(out / "trip" / "hills.png"),
+    assert np.array_equal(_pixels(out / "house.candy.png"), np.asarray(stylize_transformer(_photo(files), net, options)))
+    assert np.array_equal(_pixels(out / "trip" / "hills.candy.png"),
                           np.asarray(stylize_transformer(_photo(files, "trip/hills.jpg"), net, options)))
 
 
@@ -124,7 +124,7 @@ def test_a_multi_style_file_blends_its_styles_like_stylize_multistyle(files, tmp
     net.load_state_dict(read_state_dict(weights))
     expected = stylize_multistyle(_photo(files), net, [0.3, 0.7],
                                   StyleOptions(strength=0.8, preserve_colour="match", max_side=40))
-    assert np.array_equal(_pixels(tmp_path / "house.png"), np.asarray(expected))
+    assert np.array_equal(_pixels(tmp_path / "house.two-styles.png"), np.asarray(expected))
 
 
 def test_adain_blends_weighted_style_pictures_like_stylize_adain(files, tmp_path, capsys):
@@ -140,7 +140,7 @@ def test_adain_blends_weighted_style_pictures_like_stylize_adain(files, tmp_path
         for name, w in (("strokes.png", 2.0), ("blobs.png", 1.0))
     ]
     expected = stylize_adain(_photo(files), encoder, decoder, styles, StyleOptions(strength=0.6))
-    assert np.array_equal(_pixels(tmp_path / "house.png"), np.asarray(expected))
+    assert np.array_equal(_pixels(tmp_path / "house.decoder.png"), np.asarray(expected))
 
 
 @pytest.mark.parametrize(
@@ -162,6 +162,22 @@ def test_contradicting_options_are_usage_errors(files, tmp_path, capsys, args, m
 def test_a_missing_model_answers_with_the_install_command(files, tmp_path, capsys):
     code, _, err = _run(files / "photos", "--out", tmp_path, "--model", "mosaic", capsys=capsys)
     assert code == 1 and "python manage.py models fetch mosaic" in err
+
+
+def test_a_missing_adain_encoder_is_reported_even_when_outputs_exist(files, tmp_path, capsys):
+    Image.new("RGB", (64, 48)).save(tmp_path / "house.decoder.png")
+    code, _, err = _run(files / "photos" / "house.png", "--out", tmp_path, "--decoder", files / "decoder.pth",
+                        "--style", files / "blobs.png", capsys=capsys)
+    assert code == 1 and "python manage.py models fetch adain-vgg" in err and "skipped" not in err
+
+
+def test_two_models_stylise_into_the_same_folder_side_by_side(files, tmp_path, capsys):
+    code, _, err = _run(files / "photos" / "house.png", "--out", tmp_path, "--model", "candy", capsys=capsys)
+    assert code == 0, err
+    code, _, err = _run(files / "photos" / "house.png", "--out", tmp_path, "--weights",
+                        files / "two-styles.safetensors", capsys=capsys)
+    assert code == 0 and "1 stylised" in err and "skipped" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["house.candy.png", "house.two-styles.png"]
 
 
 def test_the_module_entry_point_answers_help_without_importing_torch():

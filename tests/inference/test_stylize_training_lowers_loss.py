@@ -51,7 +51,7 @@ def test_the_command_installs_the_net_with_its_styles_and_thumbnails(folders, mo
                  "--interval", "1", "--name", "test-styles", "--out", str(run)])
     assert code == 0, capsys.readouterr().err
     spec = get_spec("test-styles")
-    assert spec in specs_for_task("stylize") and spec.options["mode"] == "multistyle"
+    assert spec in specs_for_task("stylize") and spec.arch == "multistyle"
     assert [s["name"] for s in spec.options["styles"]] == ["00 stripes", "01 blobs"]
     assert spec.options["identity_slot"] == 2
     assert all((models_dir / s["thumbnail"]).is_file() for s in spec.options["styles"])

@@ -85,8 +85,8 @@ def test_the_page_shows_the_style_bank_with_thumbnails(owner_client, style_model
     bank = json.loads(page.split('<script id="style-bank-data" type="application/json">')[1].split("</script>")[0])
     groups = {g["model"]: g for g in bank}
     multi = groups[style_models["multi"]]
-    assert multi["engine"] == "multistyle" and len(multi["styles"]) == 2
+    assert multi["arch"] == "multistyle" and len(multi["styles"]) == 2
     assert owner_client.get(multi["styles"][0]["thumbnail"])["Content-Type"].startswith("image/")
-    assert groups["candy"]["engine"] == "single" and groups[style_models["adain"]]["engine"] == "adain"
+    assert groups["candy"]["arch"] == "single" and groups[style_models["adain"]]["arch"] == "adain"
     assert "adain-vgg" not in groups  # the encoder is part of AdaIN, not a style of its own
     assert groups["mosaic"]["installed"] is False and "models fetch mosaic" in groups["mosaic"]["install_command"]

@@ -10,7 +10,7 @@ from inference.errors import InferenceError
 from inference.images import encode_image, load_image
 
 from .frames import MAX_FRAME_BYTES
-from .tools import TOOLS, open_style_image
+from .tools import TOOLS, stylize_image
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +55,8 @@ def render_live_frame(model_name: str, options: dict, frame_b64: str, seq: int) 
 
 def render_style_preview(blend: dict, photo_b64: str, seq: int) -> dict:
     """The message answering one Stylize preview request: the preview (WebP)."""
-    from inference.pipelines.style_blend import parse_blend, render_blend
-
     def render() -> dict:
-        parsed = parse_blend(blend, TOOLS["stylize"].check_model)
-        image = render_blend(_decode(photo_b64), parsed, style_image=open_style_image,
-                             max_side=settings.STYLE_PREVIEW_SIDE, tile=0)
+        image = stylize_image(_decode(photo_b64), blend, max_side=settings.STYLE_PREVIEW_SIDE, tile=0)
         return {"type": "style.result", "image": encode_image(image, "WEBP", quality=88)}
 
     return _answer(seq, "preview", render)

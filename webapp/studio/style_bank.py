@@ -1,6 +1,5 @@
 """The styles a person can pick on the Stylize page, grouped by the network that paints them."""
-from inference.errors import InferenceError
-from inference.pipelines.style_blend import engine_of
+from inference.pipelines.style_blend import STYLE_ARCHS
 
 from .models import StyleImage
 from .tools import TOOLS
@@ -11,17 +10,15 @@ def style_bank(request) -> list[dict]:
     """One group per style network: its styles with names and thumbnails, as the page's JSON."""
     groups = []
     for spec in TOOLS["stylize"].models():
-        try:
-            engine = engine_of(spec)
-        except InferenceError:
+        if spec.arch not in STYLE_ARCHS:
             continue
-        group = {"model": spec.name, "title": spec.title, "engine": engine, "installed": spec.installed,
+        group = {"model": spec.name, "title": spec.title, "arch": spec.arch, "installed": spec.installed,
                  "install_command": spec.install_command, "description": spec.description, "styles": []}
-        if engine == "multistyle":
+        if spec.arch == "multistyle":
             group["styles"] = [{"key": str(i), "name": style.get("name", f"style {i + 1}"),
                                 "thumbnail": f"/models/{spec.name}/styles/{i}/" if style.get("thumbnail") else None}
                                for i, style in enumerate(spec.options.get("styles", ()))]
-        elif engine == "single":
+        elif spec.arch == "single":
             group["styles"] = [{"key": "", "name": spec.options.get("style", spec.title), "thumbnail": None}]
         else:
             mine = StyleImage.objects.for_visitor(request.user, visitor_token(request))

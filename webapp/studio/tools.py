@@ -32,7 +32,7 @@ class Tool:
     render: Callable[["object", Image.Image, Progress], Image.Image]
 
     def models(self) -> list[ModelSpec]:
-        return [spec for spec in specs_for_task(self.task) if spec.options.get("mode") != "encoder"]
+        return [spec for spec in specs_for_task(self.task) if "part_of" not in spec.options]
 
     def default_model(self) -> ModelSpec | None:
         specs = self.models()
@@ -73,15 +73,13 @@ def _colorize_prepare(loaded: LoadedImage) -> tuple[Image.Image, str]:
 
 def _render_colorize(job, image: Image.Image, progress: Progress) -> Image.Image:
     # torch loads here, in the worker child, never in the web process or before the fork.
-    from inference.engine import load_net
-    from inference.pipelines.colorize import colorize
+    from inference.engine import load_nets
+    from inference.pipelines.colorize import ColorizeOptions, render
 
-    spec = get_spec(job.model_name)
-    net = load_net(spec)
-    hints = parse_hints(job.params.get("hints", []))
     # Jobs from before the gamut option have none: they ran with the default.
-    gamut = check_gamut(job.params.get("gamut"))
-    return colorize(image, net, hints=hints, input_size=spec.input_size, gamut=gamut, progress=progress)
+    options = ColorizeOptions(hints=tuple(parse_hints(job.params.get("hints", []))),
+                              gamut=check_gamut(job.params.get("gamut")))
+    return render(image, load_nets(get_spec(job.model_name)), options, progress)
 
 
 # Sketch
@@ -117,13 +115,10 @@ def _sketch_prepare(loaded: LoadedImage) -> tuple[Image.Image, str]:
 
 
 def _render_sketch(job, image: Image.Image, progress: Progress) -> Image.Image:
-    from inference.engine import load_net
-    from inference.pipelines.sketch import SketchOptions, render_sketch
+    from inference.engine import load_nets
+    from inference.pipelines.sketch import SketchOptions, render
 
-    spec = get_spec(job.model_name)
-    net = load_net(spec)
-    progress(0.3, "forward")
-    return render_sketch([image], net, spec, SketchOptions(**job.params))[0]
+    return render(image, load_nets(get_spec(job.model_name)), SketchOptions(**job.params), progress)
 
 
 # Stylize
@@ -136,7 +131,7 @@ def stylize_blend(data, *, user, visitor: str | None):
 
     blend = parse_blend(data, TOOLS["stylize"].check_model)
     spec = TOOLS["stylize"].check_model(blend.model)
-    if spec.options.get("mode") == "adain":
+    if spec.arch == "adain":
         TOOLS["stylize"].check_model(spec.options.get("encoder", "adain-vgg"))  # the decoder needs its encoder
         keys = blend.style_keys
         mine = StyleImage.objects.for_visitor(user, visitor).filter(pk__in=valid_uuids(keys)).count()
@@ -168,11 +163,24 @@ def open_style_image(key: str) -> Image.Image:
     return style.open()
 
 
-def _render_stylize(job, image: Image.Image, progress: Progress) -> Image.Image:
-    from inference.pipelines.style_blend import parse_blend, render_blend
+def stylize_image(image: Image.Image, blend: dict, *, max_side: int | None = None, tile: int = 1024,
+                  progress: Progress | None = None) -> Image.Image:
+    """Paint ``image`` with a blend (as a job or a preview keeps it): full renders and live previews alike."""
+    from inference.engine import load_nets, style_statistics
+    from inference.pipelines.style_blend import blend_options, parse_blend
+    from inference.pipelines.stylize import render
 
-    blend = parse_blend(job.params, TOOLS["stylize"].check_model)
-    return render_blend(image, blend, style_image=open_style_image, progress=progress)
+    parsed = parse_blend(blend, TOOLS["stylize"].check_model)
+    nets = load_nets(get_spec(parsed.model))
+
+    def statistics(key: str):
+        return style_statistics(nets, key, lambda: open_style_image(key))
+
+    return render(image, nets, blend_options(parsed, nets, statistics, max_side=max_side, tile=tile), progress)
+
+
+def _render_stylize(job, image: Image.Image, progress: Progress) -> Image.Image:
+    return stylize_image(image, job.params, progress=progress)
 
 
 TOOLS: dict[str, Tool] = {

@@ -78,7 +78,7 @@ function blend() {
   };
 }
 
-function ready() { return selection.model && (Object.keys(selection.weights).length || groupOf(selection.model)?.engine === "single"); }
+function ready() { return selection.model && (Object.keys(selection.weights).length || groupOf(selection.model)?.arch === "single"); }
 
 // The newest settings go out at most once per animation frame, with one preview in flight.
 function pump() {
@@ -103,7 +103,7 @@ function select(group, key, weight) {
       }
     });
   }
-  if (group.engine === "single") selection.weights = {};
+  if (group.arch === "single") selection.weights = {};
   else if (weight > 0) selection.weights[key] = weight;
   else delete selection.weights[key];
   dirty = true;
@@ -115,7 +115,7 @@ function styleCard(group, style) {
   const card = el("div", { class: "style-card", "data-model": group.model, "data-key": style.key },
     style.thumbnail ? el("img", { src: style.thumbnail, alt: "", loading: "lazy" }) : el("div", { class: "style-swatch" }, style.name.slice(0, 1)),
     el("label", {}, use, " ", style.name));
-  if (group.engine !== "single") card.append(weight);
+  if (group.arch !== "single") card.append(weight);
   const update = () => {
     card.classList.toggle("chosen", use.checked);
     select(group, style.key, use.checked ? Number(weight.value) : 0);
@@ -130,10 +130,10 @@ function renderBank() {
   const root = $("style-bank");
   root.replaceChildren(...bank.map((group) => {
     const section = el("section", { class: "style-group", "data-model": group.model },
-      el("h3", {}, group.title, " ", el("span", { class: "muted small" }, group.engine === "adain" ? "any picture" : group.engine === "multistyle" ? "blendable styles" : "one style")));
+      el("h3", {}, group.title, " ", el("span", { class: "muted small" }, group.arch === "adain" ? "any picture" : group.arch === "multistyle" ? "blendable styles" : "one style")));
     if (!group.installed) section.append(el("p", { class: "notice warning small" }, "Not installed: ", el("code", {}, group.install_command)));
     const cards = el("div", { class: "style-cards" }, ...group.styles.map((style) => styleCard(group, style)));
-    if (group.engine === "adain" && !group.styles.length) cards.append(el("p", { class: "muted small" }, "Add your own style images below."));
+    if (group.arch === "adain" && !group.styles.length) cards.append(el("p", { class: "muted small" }, "Add your own style images below."));
     section.append(cards);
     return section;
   }));
@@ -167,7 +167,7 @@ $("style-upload").querySelector("input[type=file]").addEventListener("change", a
   const response = await fetch("/tools/stylize/styles/", { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
   const data = await response.json();
   if (!response.ok) { showError(data.errors.map((e) => e.message).join(" ")); return; }
-  const group = bank.find((g) => g.engine === "adain");
+  const group = bank.find((g) => g.arch === "adain");
   if (!group) { showError("No AdaIN model is available to paint with your own styles."); return; }
   group.styles.unshift(data.style);
   renderBank();
