@@ -133,16 +133,19 @@ class Job(models.Model):
                             save=False)
 
     def mark_done(self, timings: dict) -> bool:
-        updated = Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
-            status=self.Status.DONE, progress=1.0, stage="done", result=self.result.name,
-            thumbnail=self.thumbnail.name, timings=timings, finished_at=timezone.now(),
-        )
+        """Record the stored result and tell listeners (job_done); False if the job was cancelled."""
+        with transaction.atomic():
+            updated = Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
+                status=self.Status.DONE, progress=1.0, stage="done", result=self.result.name,
+                thumbnail=self.thumbnail.name, timings=timings, finished_at=timezone.now(),
+            )
+            self.refresh_from_db()
+            if updated:
+                # In the same transaction: nobody sees the job done without what listeners made of it.
+                job_done.send(sender=Job, job=self)
         if not updated:
             # Cancelled while the last step ran: the result is not wanted.
             self._delete_outputs()
-        self.refresh_from_db()
-        if updated:
-            job_done.send(sender=Job, job=self)
         return bool(updated)
 
     def mark_failed(self, message: str) -> None:
@@ -162,11 +165,12 @@ class Job(models.Model):
     @classmethod
     def hand_over(cls, visitor: str, user) -> None:
         """A visitor signed in: their jobs become the account's, and their finished results are kept."""
-        moved = list(cls.objects.owned_by(None, visitor).values_list("pk", flat=True))
-        cls.objects.hand_over(visitor, user)
-        # Done ones are read after the move: a job that finishes meanwhile already sees its owner.
-        for job in cls.objects.filter(pk__in=moved, status=cls.Status.DONE):
-            job_done.send(sender=Job, job=job)
+        with transaction.atomic():
+            moved = list(cls.objects.owned_by(None, visitor).values_list("pk", flat=True))
+            cls.objects.hand_over(visitor, user)
+            # Done ones are read after the move: a job that finishes meanwhile already sees its owner.
+            for job in cls.objects.filter(pk__in=moved, status=cls.Status.DONE):
+                job_done.send(sender=Job, job=job)
 
     # Reading
 
