@@ -88,7 +88,7 @@ export class JobList {
   async refreshActive() {
     for (const job of this.jobs.values()) {
       if (isFinished(job)) continue;
-      const response = await fetch(`/jobs/${job.id}/`, { headers: { Accept: "application/json" } });
+      const response = await fetch(job.url, { headers: { Accept: "application/json" } });
       if (response.ok) this.upsert((await response.json()).job);
     }
   }

@@ -5,8 +5,10 @@ import uuid
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
+from webapp.accounts.ownership import OwnedQuerySet
 from webapp.studio.models import Job
 
 
@@ -18,11 +20,16 @@ class Item(models.Model):
     job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="gallery_item")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    objects = OwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.job.tool} result {self.id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:item", args=[self.pk])
 
     @classmethod
     def keep(cls, job: Job) -> "Item":
@@ -45,6 +52,8 @@ class Album(models.Model):
     items = models.ManyToManyField(Item, related_name="albums", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = OwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_album_name_per_owner")]
@@ -61,7 +70,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class ShareLinkQuerySet(models.QuerySet):
+class ShareLinkQuerySet(OwnedQuerySet):
     def active(self) -> "ShareLinkQuerySet":
         return self.filter(revoked_at=None)
 
@@ -93,7 +102,7 @@ class ShareLink(models.Model):
 
     @property
     def path(self) -> str:
-        return f"/s/{self.token}/"
+        return reverse("shared", args=[self.token])
 
     def revoke(self) -> None:
         if self.revoked_at is None:

@@ -19,7 +19,7 @@ PAGE_SIZE = 24
 @require_GET
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    items = Item.objects.filter(owner=request.user).select_related("job")
+    items = Item.objects.owned_by(request.user).select_related("job")
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "gallery/index.html", {"page": page})
 
@@ -30,7 +30,7 @@ def item_detail(request: HttpRequest, item: Item) -> HttpResponse:
     return render(request, "gallery/item.html", {
         "item": item,
         "job": item.job,
-        "albums": request.user.albums.all(),
+        "albums": Album.objects.owned_by(request.user),
         "item_albums": set(item.albums.values_list("pk", flat=True)),
         "links": item.share_links.active(),
     })
@@ -70,7 +70,7 @@ def item_share(request: HttpRequest, item: Item) -> HttpResponse:
 @owned(Item, "item_id")
 def item_albums(request: HttpRequest, item: Item) -> HttpResponse:
     chosen = request.POST.getlist("albums")
-    item.albums.set(Album.objects.filter(owner=request.user, pk__in=valid_uuids(chosen)))
+    item.albums.set(Album.objects.owned_by(request.user).filter(pk__in=valid_uuids(chosen)))
     messages.success(request, "Albums updated.")
     return redirect("gallery:item", item_id=item.pk)
 
@@ -88,7 +88,7 @@ def album_list(request: HttpRequest) -> HttpResponse:
                 return redirect("gallery:album", album_id=album.pk)
             except IntegrityError:
                 messages.error(request, f"You already have an album called “{name}”.")
-    albums = request.user.albums.all()
+    albums = Album.objects.owned_by(request.user)
     return render(request, "gallery/albums.html", {"albums": albums})
 
 

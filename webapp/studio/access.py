@@ -1,28 +1,31 @@
-"""Looking up jobs for a request: strangers get 404, never 403, so ids leak nothing."""
+"""Looking up a person's rows for a request: strangers get 404, never 403, so ids leak nothing."""
 import uuid
 from functools import wraps
 
 from django.http import Http404
 
-from .models import Job
 from .visitors import visitor_token
 
 
-def visible_jobs(request):
-    return Job.objects.for_visitor(request.user, visitor_token(request))
+def mine(request, model):
+    """The rows of `model` (an owned model) that the person behind this request owns."""
+    return model.objects.owned_by(request.user, visitor_token(request))
 
 
-def job_view(view):
-    """Pass the Job named by the URL's job_id if this request may see it, else 404."""
+def owned(model, url_kwarg: str):
+    """Pass the `model` row named by the URL's `url_kwarg` if this request's person owns it, else 404."""
 
-    @wraps(view)
-    def wrapper(request, job_id, *args, **kwargs):
-        job = visible_jobs(request).filter(pk=job_id).first()
-        if job is None:
-            raise Http404("No such job.")
-        return view(request, job, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            row = mine(request, model).filter(pk__in=valid_uuids([kwargs.pop(url_kwarg)])).first()
+            if row is None:
+                raise Http404("Not found.")
+            return view(request, row, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
 
 
 def valid_uuids(values) -> list[str]:

@@ -7,10 +7,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
 from inference.images import encode_image, thumbnail
+from webapp.accounts.ownership import OwnedQuerySet, owner_fields
+
+from .signals import job_done
 
 
 def _random_name(folder: str, ext: str) -> str:
@@ -21,16 +25,6 @@ def _random_name(folder: str, ext: str) -> str:
 
 class JobCancelled(Exception):
     """Raised inside a running job when its owner cancelled it."""
-
-
-class JobQuerySet(models.QuerySet):
-    def for_visitor(self, user, visitor: str | None) -> "JobQuerySet":
-        """Jobs the person behind this request may see: their own, or this browser's."""
-        if user.is_authenticated:
-            return self.filter(owner=user)
-        if visitor:
-            return self.filter(owner=None, visitor=visitor)
-        return self.none()
 
 
 class Job(models.Model):
@@ -69,7 +63,7 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = JobQuerySet.as_manager()
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -85,8 +79,7 @@ class Job(models.Model):
         """Store the original and the row in one transaction, then queue the job."""
         with transaction.atomic():
             job = cls(
-                owner=owner if owner is not None and owner.is_authenticated else None,
-                visitor="" if owner is not None and owner.is_authenticated else visitor,
+                **owner_fields(owner, visitor),
                 tool=tool, model_name=model_name, params=params,
                 original_name=original_name[:255], notice=notice,
                 width=image.width, height=image.height,
@@ -140,14 +133,19 @@ class Job(models.Model):
                             save=False)
 
     def mark_done(self, timings: dict) -> bool:
-        updated = Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
-            status=self.Status.DONE, progress=1.0, stage="done", result=self.result.name,
-            thumbnail=self.thumbnail.name, timings=timings, finished_at=timezone.now(),
-        )
+        """Record the stored result and tell listeners (job_done); False if the job was cancelled."""
+        with transaction.atomic():
+            updated = Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
+                status=self.Status.DONE, progress=1.0, stage="done", result=self.result.name,
+                thumbnail=self.thumbnail.name, timings=timings, finished_at=timezone.now(),
+            )
+            self.refresh_from_db()
+            if updated:
+                # In the same transaction: nobody sees the job done without what listeners made of it.
+                job_done.send(sender=Job, job=self)
         if not updated:
             # Cancelled while the last step ran: the result is not wanted.
             self._delete_outputs()
-        self.refresh_from_db()
         return bool(updated)
 
     def mark_failed(self, message: str) -> None:
@@ -164,6 +162,16 @@ class Job(models.Model):
         self.refresh_from_db()
         return bool(updated)
 
+    @classmethod
+    def hand_over(cls, visitor: str, user) -> None:
+        """A visitor signed in: their jobs become the account's, and their finished results are kept."""
+        with transaction.atomic():
+            moved = list(cls.objects.owned_by(None, visitor).values_list("pk", flat=True))
+            cls.objects.hand_over(visitor, user)
+            # Done ones are read after the move: a job that finishes meanwhile already sees its owner.
+            for job in cls.objects.filter(pk__in=moved, status=cls.Status.DONE):
+                job_done.send(sender=Job, job=job)
+
     # Reading
 
     @property
@@ -176,7 +184,7 @@ class Job(models.Model):
 
     def as_event(self) -> dict:
         """What the page needs to draw this job's card; sent over the WebSocket and the JSON API."""
-        base = f"/jobs/{self.id}"
+        done = self.status == self.Status.DONE
         return {
             "id": str(self.id),
             "tool": self.tool,
@@ -193,16 +201,21 @@ class Job(models.Model):
             "attempts": self.attempts,
             "timings": self.timings,
             "created_at": self.created_at.isoformat(),
-            "original_url": f"{base}/original/",
-            "result_url": f"{base}/result/" if self.status == self.Status.DONE else None,
-            "thumbnail_url": f"{base}/thumbnail/" if self.status == self.Status.DONE else None,
-            "cancel_url": f"{base}/cancel/",
+            "url": reverse("job_detail", args=[self.id]),
+            "original_url": self.file_url("original"),
+            "result_url": self.file_url("result") if done else None,
+            "thumbnail_url": self.file_url("thumbnail") if done else None,
+            "cancel_url": reverse("job_cancel", args=[self.id]),
             "item_url": self._item_url(),
         }
 
+    def file_url(self, kind: str) -> str:
+        return reverse("job_file", args=[self.id, kind])
+
     def _item_url(self) -> str | None:
+        # The gallery's item, when it kept one: known by its reverse accessor, never by import.
         item = getattr(self, "gallery_item", None) if self.owner_id else None
-        return f"/gallery/items/{item.pk}/" if item else None
+        return item.get_absolute_url() if item else None
 
     # Files
 
@@ -210,14 +223,6 @@ class Job(models.Model):
         for field in (self.result, self.thumbnail):
             if field.name:
                 field.storage.delete(field.name)
-
-    def delete(self, *args, **kwargs):
-        names = [f.name for f in (self.original, self.result, self.thumbnail) if f.name]
-        storage = self.original.storage
-        result = super().delete(*args, **kwargs)
-        # Files go only after the row, so a failed delete never leaves a row without its files.
-        transaction.on_commit(lambda: [storage.delete(n) for n in names])
-        return result
 
 
 def owner_group(user_id: int | None, visitor: str) -> str:
@@ -237,7 +242,7 @@ class StyleImage(models.Model):
     thumbnail = models.FileField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = JobQuerySet.as_manager()  # the same visibility rule as jobs
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -250,8 +255,7 @@ class StyleImage(models.Model):
         # Styles are looked at by the network at 512 px at most: keep a copy of sensible size.
         style = image.convert("RGB")
         style.thumbnail((1024, 1024))
-        row = cls(owner=owner if owner is not None and owner.is_authenticated else None,
-                  visitor="" if owner is not None and owner.is_authenticated else visitor, name=name[:100])
+        row = cls(**owner_fields(owner, visitor), name=name[:100])
         row.image.save(_random_name("styles", "png"), ContentFile(encode_image(style, "PNG")), save=False)
         row.thumbnail.save(_random_name("styles", "webp"), ContentFile(encode_image(thumbnail(style, 160), "WEBP")),
                            save=False)
@@ -264,9 +268,7 @@ class StyleImage(models.Model):
             picture.load()
         return picture
 
-    def delete(self, *args, **kwargs):
-        names = [f.name for f in (self.image, self.thumbnail) if f.name]
-        storage = self.image.storage
-        result = super().delete(*args, **kwargs)
-        transaction.on_commit(lambda: [storage.delete(n) for n in names])
-        return result
+    def as_choice(self) -> dict:
+        """This style as the Stylize page lists it."""
+        return {"key": str(self.pk), "name": self.name,
+                "thumbnail": reverse("style_file", args=[self.pk, "thumbnail"])}

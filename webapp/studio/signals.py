@@ -1,21 +1,7 @@
-"""A visitor who signs up or logs in keeps what they made before."""
-from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
+"""What the studio tells the rest of the site. The studio never imports its listeners."""
+from django.dispatch import Signal
 
-from .models import Job
-from .visitors import SESSION_KEY
-
-
-@receiver(user_logged_in)
-def claim_visitor_jobs(sender, request, user, **kwargs) -> None:
-    visitor = request.session.pop(SESSION_KEY, None) if request is not None else None
-    if not visitor:
-        return
-    from webapp.gallery.models import Item
-
-    jobs = Job.objects.filter(owner=None, visitor=visitor)
-    done = list(jobs.filter(status=Job.Status.DONE))
-    jobs.update(owner=user, visitor="")
-    for job in done:
-        job.owner = user
-        Item.keep(job)
+# Sent with `job` (a done Job) when its result is ready for its owner: when the job finishes,
+# and again when a visitor's finished job moves to the account they signed in to. The job may
+# have no owner (an anonymous visitor's): listeners keep nothing for those.
+job_done = Signal()

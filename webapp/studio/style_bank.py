@@ -1,9 +1,11 @@
 """The styles a person can pick on the Stylize page, grouped by the network that paints them."""
+from django.urls import reverse
+
 from inference.pipelines.style_blend import STYLE_ARCHS
 
+from .access import mine
 from .models import StyleImage
 from .tools import TOOLS
-from .visitors import visitor_token
 
 
 def style_bank(request) -> list[dict]:
@@ -16,14 +18,13 @@ def style_bank(request) -> list[dict]:
                  "install_command": spec.install_command, "description": spec.description, "styles": []}
         if spec.arch == "multistyle":
             group["styles"] = [{"key": str(i), "name": style.get("name", f"style {i + 1}"),
-                                "thumbnail": f"/models/{spec.name}/styles/{i}/" if style.get("thumbnail") else None}
+                                "thumbnail": (reverse("model_style_thumbnail", args=[spec.name, i])
+                                              if style.get("thumbnail") else None)}
                                for i, style in enumerate(spec.options.get("styles", ()))]
         elif spec.arch == "single":
             group["styles"] = [{"key": "", "name": spec.options.get("style", spec.title), "thumbnail": None}]
         else:
-            mine = StyleImage.objects.for_visitor(request.user, visitor_token(request))
-            group["styles"] = [{"key": str(s.pk), "name": s.name,
-                                "thumbnail": f"/tools/stylize/styles/{s.pk}/thumbnail/"} for s in mine]
+            group["styles"] = [style.as_choice() for style in mine(request, StyleImage)]
             encoder = spec.options.get("encoder")
             if encoder:
                 from inference.registry import get_spec

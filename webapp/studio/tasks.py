@@ -44,10 +44,7 @@ def run_job(job_id: str) -> None:
             "run_s": round(time.perf_counter() - started, 3),
             "attempts": job.attempts,
         }
-        if job.mark_done(timings) and job.owner_id:
-            from webapp.gallery.models import Item
-
-            Item.keep(job)
+        job.mark_done(timings)  # sends job_done: the gallery keeps the result
     except JobCancelled:
         job.refresh_from_db()
     except SoftTimeLimitExceeded:

@@ -134,7 +134,7 @@ def stylize_blend(data, *, user, visitor: str | None):
     if spec.arch == "adain":
         TOOLS["stylize"].check_model(spec.options.get("encoder", "adain-vgg"))  # the decoder needs its encoder
         keys = blend.style_keys
-        mine = StyleImage.objects.for_visitor(user, visitor).filter(pk__in=valid_uuids(keys)).count()
+        mine = StyleImage.objects.owned_by(user, visitor).filter(pk__in=valid_uuids(keys)).count()
         if mine != len(keys):
             raise InferenceError("One of the style images is not yours or no longer exists.")
     return blend

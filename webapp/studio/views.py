@@ -7,12 +7,13 @@ from inference.errors import ImageRejected, InferenceError
 from inference.images import load_image
 from inference.registry import all_models
 
-from .access import job_view, visible_jobs, valid_uuids
+from .access import mine, owned
 from .files import download_stem, image_response
 from .models import Job, StyleImage
 from .style_bank import style_bank
 from .tools import TOOLS
 from .visitors import visitor_token
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -23,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
     tool = TOOLS.get(tool_name) or _not_found()
     visitor_token(request, create=not request.user.is_authenticated)  # the socket needs it
-    jobs = visible_jobs(request).filter(tool=tool.name).select_related("gallery_item")[:30]
+    jobs = mine(request, Job).filter(tool=tool.name).select_related("gallery_item")[:30]
     default = tool.default_model()
     extra = ({"style_bank": style_bank(request), "preview_side": settings.STYLE_PREVIEW_SIDE}
              if tool.name == "stylize" else {})
@@ -72,13 +73,13 @@ def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
 
 
 @require_GET
-@job_view
+@owned(Job, "job_id")
 def job_detail(request: HttpRequest, job: Job) -> JsonResponse:
     return JsonResponse({"job": job.as_event()})
 
 
 @require_POST
-@job_view
+@owned(Job, "job_id")
 def job_cancel(request: HttpRequest, job: Job) -> JsonResponse:
     from .events import publish
 
@@ -90,7 +91,7 @@ def job_cancel(request: HttpRequest, job: Job) -> JsonResponse:
 
 
 @require_GET
-@job_view
+@owned(Job, "job_id")
 def job_file(request: HttpRequest, job: Job, kind: str) -> HttpResponse:
     field = {"original": job.original, "result": job.result, "thumbnail": job.thumbnail}.get(kind)
     if field is None:
@@ -127,27 +128,19 @@ def style_upload(request: HttpRequest) -> JsonResponse:
     visitor = visitor_token(request, create=not request.user.is_authenticated) or ""
     name = (request.POST.get("name") or upload.name.rsplit(".", 1)[0] or "my style").strip()
     style = StyleImage.add(owner=request.user, visitor=visitor, name=name, image=loaded.image)
-    return JsonResponse({"style": {"key": str(style.pk), "name": style.name,
-                                   "thumbnail": f"/tools/stylize/styles/{style.pk}/thumbnail/"}}, status=201)
-
-
-def _my_style(request, style_id) -> StyleImage:
-    style = StyleImage.objects.for_visitor(request.user, visitor_token(request)).filter(
-        pk__in=valid_uuids([style_id])).first()
-    if style is None:
-        raise Http404("No such style.")
-    return style
+    return JsonResponse({"style": style.as_choice()}, status=201)
 
 
 @require_POST
-def style_delete(request: HttpRequest, style_id) -> JsonResponse:
-    _my_style(request, style_id).delete()
-    return JsonResponse({"deleted": str(style_id)})
+@owned(StyleImage, "style_id")
+def style_delete(request: HttpRequest, style: StyleImage) -> JsonResponse:
+    style.delete()
+    return JsonResponse({"deleted": str(style.pk)})
 
 
 @require_GET
-def style_file(request: HttpRequest, style_id, kind: str) -> HttpResponse:
-    style = _my_style(request, style_id)
+@owned(StyleImage, "style_id")
+def style_file(request: HttpRequest, style: StyleImage, kind: str) -> HttpResponse:
     field = {"image": style.image, "thumbnail": style.thumbnail}.get(kind)
     if field is None:
         raise Http404("No such file.")

@@ -139,7 +139,7 @@ if (saveButton) {
       for (const [k, v] of Object.entries(opts)) if (v !== null) body.append(k, String(v));
       body.append("images", blob, "sketch.png");
       saveState.textContent = "saving…";
-      const response = await fetch("/tools/sketch/jobs/", { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
+      const response = await fetch(saveButton.dataset.url, { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
       const data = await response.json();
       if (!response.ok) { saveState.textContent = data.errors.map((e) => e.message).join(" "); return; }
       for (const job of data.jobs) saving.set(job.id, job);

@@ -164,7 +164,7 @@ $("style-upload").querySelector("input[type=file]").addEventListener("change", a
   if (!file) return;
   const body = new FormData();
   body.append("image", file);
-  const response = await fetch("/tools/stylize/styles/", { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
+  const response = await fetch($("stylize-config").dataset.stylesUrl, { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
   const data = await response.json();
   if (!response.ok) { showError(data.errors.map((e) => e.message).join(" ")); return; }
   const group = bank.find((g) => g.arch === "adain");
@@ -181,7 +181,7 @@ $("render").addEventListener("click", async () => {
   body.append("model", selection.model);
   body.append("blend", JSON.stringify(blend()));
   body.append("images", photoFile, photoFile.name);
-  const response = await fetch("/tools/stylize/jobs/", { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
+  const response = await fetch($("stylize-config").dataset.jobsUrl, { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
   const data = await response.json();
   data.jobs.forEach((job) => jobs.upsert(job));
   if (data.errors.length) showError(data.errors.map((e) => (e.file ? `${e.file}: ` : "") + e.message).join(" "));
