@@ -1,4 +1,4 @@
-"""The live paths: a Sketch frame or a Stylize preview in, one channel-layer message out."""
+"""The live paths: a Sketch frame or a Stylize preview in, one channel-layer message out (frames.py)."""
 import base64
 import logging
 import time
@@ -37,7 +37,7 @@ def _decode(image_b64: str):
 
 
 def render_live_frame(model_name: str, options: dict, frame_b64: str, seq: int) -> dict:
-    """The message answering one Sketch frame: the rendered picture (WebP) with its batch figures."""
+    """The "sketch.result" answering one Sketch frame: the picture (JPEG, frames.py) and its batch figures."""
     from inference.live import live_sketch_model
     from inference.pipelines.sketch import SketchOptions
 
@@ -54,7 +54,7 @@ def render_live_frame(model_name: str, options: dict, frame_b64: str, seq: int) 
 
 
 def render_style_preview(blend: dict, photo_b64: str, seq: int) -> dict:
-    """The message answering one Stylize preview request: the preview (WebP)."""
+    """The "style.result" answering one Stylize preview request: the preview (WebP, frames.py)."""
     from inference.pipelines.style_blend import parse_blend, render_blend
 
     def render() -> dict:

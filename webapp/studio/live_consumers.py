@@ -1,11 +1,7 @@
 """WebSockets of the live tools: requests in, renders out, the newest request wins.
 
-Shared rules (LatestWinsConsumer): at most one request per client is at the
-worker; a newer request replaces the pending one (counted as dropped); a
-request older than one already received is dropped, never queued; too many
-requests per second get an error; a request the worker does not answer in
-time is reported, so the client never stalls. Errors are text messages
-{"type": "error", "message": ..., "seq"?: n} and the socket stays open.
+The messages and the newest-wins rules are defined in frames.py; this module
+enforces them (LatestWinsConsumer) for Sketch frames and Stylize previews.
 """
 import asyncio
 import base64
@@ -130,13 +126,7 @@ class LatestWinsConsumer(AsyncWebsocketConsumer):
 
 
 class SketchConsumer(LatestWinsConsumer):
-    """The live Sketch stream.
-
-    client -> server  text {"type": "config", "model": NAME, "dropout": false, "norm": "official", "seed": null}
-                      binary frame {"seq": n} + PNG/WebP at the model's input size (frames.py)
-    server -> client  text {"type": "config", "model", "input_size", "kind", "palette", "options"}
-                      binary frame {"seq", "server_ms", "forward_ms", "batch", "dropped", "model"} + JPEG
-    """
+    """/ws/sketch/: a config, then drawings; each answered with its picture (frames.py)."""
 
     config: dict | None = None
 
@@ -196,13 +186,7 @@ class SketchConsumer(LatestWinsConsumer):
 
 
 class StylizeConsumer(LatestWinsConsumer):
-    """Live Stylize previews: the photo once, then a blend per slider move.
-
-    client -> server  binary frame {"type": "photo"} + PNG/WebP (the photo at preview size)
-                      text {"type": "preview", "seq": n, "blend": {"model", "weights", "strength", "preserve_colour"}}
-    server -> client  text {"type": "photo", "width", "height"}
-                      binary frame {"seq", "server_ms", "dropped"} + WebP preview
-    """
+    """/ws/stylize/: the photo once, then a blend per slider move, each answered with a preview (frames.py)."""
 
     photo: bytes | None = None
 
