@@ -6,7 +6,8 @@
 //   stream.offer(async (seq) => data); // the newest request, built only when it goes out
 //
 // One request is in flight at a time; a newer offer replaces the pending one; a
-// reply older than the one shown is ignored. When the socket drops, it reconnects
+// reply older than the one shown is ignored; a request the server could not render
+// in time goes out again unless a newer one waits. When the socket drops, it reconnects
 // after an exponential back-off with jitter, sends the setup again, and then the
 // newest pending request (or the one that was in flight and lost).
 import { unpackFrame } from "./frames.js";
@@ -127,7 +128,10 @@ export class LiveStream {
       try { message = JSON.parse(data); } catch { return; }
       if (message.type === "error") {
         // An error naming our request ends it; one without a seq may have been about a frame we sent.
-        if (this.inFlight && (message.seq === undefined || message.seq === this.inFlight.seq)) this.settle();
+        if (this.inFlight && (message.seq === undefined || message.seq === this.inFlight.seq)) {
+          if (message.retry) this.pending ??= this.inFlight.build;  // not rendered in time: still wanted
+          this.settle();
+        }
         this.onError(message.message);
         return;
       }

@@ -214,5 +214,5 @@ def test_a_frame_the_worker_does_not_answer_in_time_is_reported_and_the_stream_g
         return first, second
 
     first, second = scenario()
-    assert first["seq"] == 1 and "timed out" in first["message"]
+    assert first["seq"] == 1 and "timed out" in first["message"] and first["retry"] is True
     assert second["seq"] == 2  # the pending frame was sent on, and timed out in its turn

@@ -13,9 +13,11 @@ Binary frame (both directions)
 Every socket
   client -> server  text {"type": "ping"}
   server -> client  text {"type": "pong"}
-                    text {"type": "error", "message": str, "seq"?: n}
+                    text {"type": "error", "message": str, "seq"?: n, "retry"?: true}
   An error with a "seq" ends that request (the client may send its next one);
-  the socket stays open after any error.
+  "retry" says it was not rendered for want of a worker's answer in time, so
+  the same request may succeed when sent again. The socket stays open after
+  any error.
 
 /ws/sketch/ (SketchConsumer)
   client -> server  text {"type": "config", "model": name, "dropout": bool, "norm": "official"|"eval",
@@ -38,8 +40,9 @@ connection. At most one request per client is at the worker; a newer request
 replaces the pending one, and a request not newer than one already received
 is dropped, never queued ("dropped" counts both). More than LIVE_MAX_FPS
 requests per second get an error; a request the worker does not answer within
-LIVE_FRAME_TIMEOUT_S gets an error, and the pending one goes out. The client
-keeps one request in flight, replaces its own pending one, never shows a reply
+LIVE_FRAME_TIMEOUT_S gets an error with "retry", and the pending one goes
+out. The client keeps one request in flight, replaces its own pending one
+(and sends a "retry" one again unless a newer one waits), never shows a reply
 older than the one on screen, and reconnects with back-off.
 
 /ws/studio/ (StudioConsumer: job events, JSON text only)

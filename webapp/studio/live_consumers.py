@@ -81,7 +81,7 @@ class LatestWinsConsumer(AsyncWebsocketConsumer):
     async def _expire(self, seq: int) -> None:
         await asyncio.sleep(self.frame_timeout)
         if self.in_flight == seq:  # the worker never answered: do not stall this client forever
-            await self.error("The request timed out; is a live worker running?", seq=seq)
+            await self.error("The request timed out; is a live worker running?", seq=seq, retry=True)
             await self._settle()
 
     async def _settle(self) -> None:
@@ -100,10 +100,12 @@ class LatestWinsConsumer(AsyncWebsocketConsumer):
             await self.error(event["message"], seq=event["seq"])
             await self._settle()
 
-    async def error(self, message: str, seq: int | None = None) -> None:
+    async def error(self, message: str, seq: int | None = None, retry: bool = False) -> None:
         payload = {"type": "error", "message": message}
         if seq is not None:
             payload["seq"] = seq
+        if retry:
+            payload["retry"] = True
         await self.send(text_data=json.dumps(payload))
 
     async def read_json(self, text: str | None) -> dict | None:
