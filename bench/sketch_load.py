@@ -3,8 +3,9 @@
     python manage.py studio &                                  # or any running deployment
     python bench/sketch_load.py --clients 8 --fps 15 --seconds 20
 
-Each client behaves like the page: a new drawing every 1/R s, at most one frame
-in flight, the newest drawing sent when the answer arrives. Prints round-trip
+Each client behaves like the page (static/js/stream.js; protocol in
+webapp/studio/frames.py): a new drawing every 1/R s, at most one frame in
+flight, the newest drawing sent when the answer arrives. Prints round-trip
 p50/p95/p99, server time per frame, frames dropped as stale, the batch sizes
 the worker ran, and the live worker's memory before and after.
 """
@@ -14,7 +15,6 @@ import io
 import json
 import random
 import statistics
-import struct
 import sys
 import time
 from collections import Counter
@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import websockets  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
+
+from webapp.studio.frames import SKETCH_REPLY_IMAGE, pack, unpack  # noqa: E402
 
 
 def drawings(count: int, size: int, seed: int) -> list[bytes]:
@@ -38,16 +40,6 @@ def drawings(count: int, size: int, seed: int) -> list[bytes]:
         image.save(buf, "PNG")
         frames.append(buf.getvalue())
     return frames
-
-
-def pack(seq: int, payload: bytes) -> bytes:
-    header = json.dumps({"seq": seq}).encode()
-    return struct.pack(">I", len(header)) + header + payload
-
-
-def unpack(data: bytes) -> dict:
-    (length,) = struct.unpack(">I", data[:4])
-    return json.loads(data[4:4 + length])
 
 
 def live_worker_rss_mb() -> float:
@@ -78,7 +70,7 @@ async def client(url: str, model: str, fps: float, seconds: float, frames: list[
             seq += 1
             sent_at[seq] = time.perf_counter()
             in_flight = seq
-            await ws.send(pack(seq, payload))
+            await ws.send(pack({"seq": seq}, payload))
 
         while time.perf_counter() < deadline:
             now = time.perf_counter()
@@ -100,7 +92,7 @@ async def client(url: str, model: str, fps: float, seconds: float, frames: list[
                 stats["errors"].append(json.loads(message).get("message"))
                 in_flight = None
                 continue
-            header = unpack(message)
+            header, _ = unpack(message, accept=(SKETCH_REPLY_IMAGE,))
             stats["rtt"].append((time.perf_counter() - sent_at.pop(header["seq"])) * 1000)
             stats["server"].append(header["server_ms"])
             stats["batches"][header["batch"]] += 1

@@ -4,8 +4,8 @@
     python bench/stylize_preview.py --model candy --seconds 20
     python bench/stylize_preview.py --model my-styles --weights 0.5,0.5
 
-Sends the photo once, then a new blend every 1/R s (the page sends at most one
-at a time and the newest when the answer arrives), and prints the preview
+Sends the photo once, then a new blend every 1/R s (like the page: at most one
+at a time and the newest when the answer arrives; protocol in webapp/studio/frames.py), and prints the preview
 round trip p50/p95, the server time, and how many slider positions were
 skipped because a newer one came first.
 """
@@ -14,7 +14,6 @@ import asyncio
 import io
 import json
 import statistics
-import struct
 import sys
 import time
 from pathlib import Path
@@ -24,14 +23,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import websockets  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from webapp.studio.frames import PREVIEW_REPLY_IMAGE, pack, unpack  # noqa: E402
+
 
 def photo_frame(side: int) -> bytes:
     from skimage import data
 
     buf = io.BytesIO()
     Image.fromarray(data.astronaut()).resize((side, side)).save(buf, "WEBP", quality=90)
-    header = json.dumps({"type": "photo"}).encode()
-    return struct.pack(">I", len(header)) + header + buf.getvalue()
+    return pack({"type": "photo"}, buf.getvalue())
 
 
 def percentile(values, q):
@@ -76,8 +76,7 @@ async def main() -> None:
                 errors.append(json.loads(message).get("message"))
                 in_flight = None
                 continue
-            (length,) = struct.unpack(">I", message[:4])
-            header = json.loads(message[4:4 + length])
+            header, _ = unpack(message, accept=(PREVIEW_REPLY_IMAGE,))
             rtt.append((time.perf_counter() - sent.pop(header["seq"])) * 1000)
             server.append(header["server_ms"])
             in_flight = None

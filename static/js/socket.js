@@ -1,10 +1,11 @@
-// The studio WebSocket (/ws/studio/): job events for this person only.
-// Server -> client: {"type":"job","job":{...}} | {"type":"pong"} | {"type":"error","message":"..."}
-// Reconnects with back-off; after a reconnect the page asks the server for
-// the jobs it follows, because events missed while offline are not replayed.
+// The studio WebSocket (/ws/studio/; messages in webapp/studio/frames.py): job
+// events for this person only. Reconnects with the live streams' back-off; after
+// a reconnect the page asks the server for the jobs it follows, because events
+// missed while offline are not replayed.
+import { backoff } from "./stream.js";
 
 export function connectStudio({ onJob, onState, onReconnect }) {
-  let delay = 500;
+  let attempt = 0;
   let opened = false;
   let socket;
 
@@ -15,7 +16,7 @@ export function connectStudio({ onJob, onState, onReconnect }) {
       onState?.("live");
       if (opened) onReconnect?.();
       opened = true;
-      delay = 500;
+      attempt = 0;
     });
     socket.addEventListener("message", (event) => {
       let message;
@@ -24,8 +25,7 @@ export function connectStudio({ onJob, onState, onReconnect }) {
     });
     socket.addEventListener("close", () => {
       onState?.("offline, reconnecting…");
-      setTimeout(open, delay);
-      delay = Math.min(delay * 2, 10000);
+      setTimeout(open, backoff(attempt++));
     });
   }
   open();

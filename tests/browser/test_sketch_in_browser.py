@@ -29,11 +29,15 @@ QUADRANT_CHANGE = """(ref) => {
 }"""
 
 
+# A newer picture is on screen, and nothing is in flight or waiting: it shows the newest drawing.
+SETTLED = """(after) => {
+  const img = document.getElementById('sketch-output');
+  return Number(img.dataset.seq || -1) > after && img.dataset.stream === 'idle' && img.complete && img.naturalWidth > 0;
+}"""
+
+
 def wait_for_new_output(page, after_seq: int) -> int:
-    page.wait_for_function(f"Number(document.getElementById('sketch-output').dataset.seq || -1) > {after_seq}",
-                           timeout=60_000)
-    page.wait_for_function("document.getElementById('sketch-output').complete")
-    page.wait_for_timeout(400)  # let any frame still in flight land
+    page.wait_for_function(SETTLED, arg=after_seq, timeout=120_000)
     return int(page.get_attribute("#sketch-output", "data-seq"))
 
 
@@ -75,3 +79,44 @@ def test_strokes_turn_into_a_picture_that_follows_them(chromium, daphne_server):
         wait_for_new_output(page, seq + 1)
         Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SCREENSHOT_DIR) / "sketch.png"), full_page=True)
+
+
+# The stream module on its own: a request lost with its socket goes out again after the reconnect.
+# The socket is closed in the same task as the send, so no answer can slip in between, on any schedule.
+RECONNECT = """async () => {
+  const { LiveStream, backoff } = await import('/static/js/stream.js');
+  const { packFrame } = await import('/static/js/frames.js');
+  const canvas = Object.assign(document.createElement('canvas'), { width: 64, height: 64 });
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+  const states = [], replies = [], errors = [];
+  let answered = null;
+  const stream = new LiveStream('/ws/sketch/', {
+    onReply: (image, info) => { replies.push([info.seq, image.type]); answered?.(); },
+    onState: (state) => states.push(state),
+    onError: (message) => errors.push(message),
+  });
+  const reply = () => Promise.race([new Promise((resolve) => { answered = resolve; }),
+    new Promise((_, reject) => setTimeout(() => reject(new Error('no reply: ' + states + errors)), 120000))]);
+  stream.setup(JSON.stringify({ type: 'config', model: 'landscape-sketch', dropout: false }), 'config');
+  let next = reply();
+  stream.offer((seq) => packFrame({ seq }, blob));
+  await next;
+  const socket = stream.socket, send = socket.send.bind(socket);
+  socket.send = (data) => { send(data); if (typeof data !== 'string') socket.close(); };
+  next = reply();
+  stream.offer((seq) => packFrame({ seq }, blob));
+  await next;
+  return { states, replies, errors, idle: stream.idle, sockets: stream.socket !== socket,
+           waits: [backoff(0, () => 0), backoff(0, () => 1), backoff(3, () => 1), backoff(10, () => 0), backoff(10, () => 1)] };
+}"""
+
+
+def test_a_frame_lost_with_its_socket_goes_out_again_after_the_reconnect(chromium, daphne_server):
+    page = chromium.new_page()
+    page.goto(f"{daphne_server}/")
+    result = page.evaluate(RECONNECT)
+    assert result["replies"] == [[1, "image/jpeg"], [3, "image/jpeg"]], result  # 2 was lost, resent as 3
+    assert result["sockets"] and result["idle"] and not result["errors"]
+    offline = result["states"].index("offline, reconnecting in 1 s…")
+    assert result["states"][offline + 1:] == ["connecting…", "connected"]
+    assert result["waits"] == [250, 500, 4000, 7500, 15000]  # doubling, jittered in the upper half, capped

@@ -19,11 +19,15 @@ PIXELS = """() => {
 }"""
 
 
+# A newer preview is on screen, and nothing is in flight or waiting: it shows the newest settings.
+SETTLED = """(after) => {
+  const img = document.getElementById('style-preview');
+  return Number(img.dataset.seq || -1) > after && img.dataset.stream === 'idle' && img.complete && img.naturalWidth > 0;
+}"""
+
+
 def newer_preview(page, after: int) -> int:
-    page.wait_for_function(f"Number(document.getElementById('style-preview').dataset.seq || -1) > {after}",
-                           timeout=90_000)
-    page.wait_for_function("document.getElementById('style-preview').complete")
-    page.wait_for_timeout(500)
+    page.wait_for_function(SETTLED, arg=after, timeout=90_000)
     return int(page.get_attribute("#style-preview", "data-seq"))
 
 

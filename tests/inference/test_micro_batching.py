@@ -1,6 +1,5 @@
 """The micro-batcher gathers items from many threads into one call and answers each caller."""
 import threading
-import time
 
 import pytest
 
@@ -8,29 +7,37 @@ from inference.batching import MicroBatcher
 
 
 def test_items_from_many_threads_share_one_call_and_get_their_own_results():
-    calls = []
+    # The first call is held open until five threads have queued their items, so those five
+    # are waiting together when the batcher next gathers: no schedule can split them.
+    calls, running, release = [], threading.Event(), threading.Event()
 
     def run(group, items):
         calls.append(list(items))
-        time.sleep(0.01)
+        running.set()
+        release.wait(30)
         return [item * 10 for item in items]
 
-    batcher = MicroBatcher(run, max_batch=8, max_wait=0.05)
-    results = {}
-    barrier = threading.Barrier(6)
+    batcher = MicroBatcher(run, max_batch=5, max_wait=30)
+    first = batcher.submit(0)
+    assert running.wait(30)
+    results, queued = {}, [threading.Event() for _ in range(5)]
 
     def client(i):
-        barrier.wait()
-        results[i] = batcher(i, timeout=5)
+        future = batcher.submit(i)
+        queued[i - 1].set()
+        results[i] = future.result(30)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(6)]
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(1, 6)]
     for t in threads:
         t.start()
+    assert all(event.wait(30) for event in queued)
+    release.set()
     for t in threads:
         t.join()
-    assert {i: r.output for i, r in results.items()} == {i: i * 10 for i in range(6)}
-    assert len(calls) < 6  # at least some items shared a call
-    assert max(r.batch_size for r in results.values()) > 1
+    assert first.result(30).output == 0 and first.result().batch_size == 1
+    assert {i: r.output for i, r in results.items()} == {i: i * 10 for i in range(1, 6)}
+    assert calls[0] == [0] and sorted(calls[1]) == [1, 2, 3, 4, 5] and len(calls) == 2
+    assert all(r.batch_size == 5 for r in results.values())
 
 
 def test_a_batch_never_exceeds_max_batch():

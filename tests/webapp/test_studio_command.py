@@ -4,9 +4,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from .conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,16 +48,16 @@ def test_one_command_starts_everything_and_ctrl_c_stops_it(tmp_path):
     env.update(ATELIER_DATA_DIR=str(tmp_path), PYTHONUNBUFFERED="1")
     process = subprocess.Popen([sys.executable, "manage.py", "studio", "--no-fetch", "--port", str(port)],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def colorize_page() -> str | None:
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/tools/colorize/", timeout=2).read().decode()
+        except OSError:
+            assert process.poll() is None, process.stdout.read()
+            return None
+
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/tools/colorize/", timeout=2).read().decode()
-                break
-            except OSError:
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "studio did not serve within 90 s"
-                time.sleep(0.5)
+        page = wait_for(colorize_page, timeout=90, interval=0.5)
         assert "Colorize" in page and "python manage.py models fetch eccv16" in page  # no model yet: says how
         started = children_of(process.pid)
         assert len(started) >= 4  # redis-server, batch worker (+ its pool child), live worker, daphne
@@ -71,8 +72,7 @@ def test_one_command_starts_everything_and_ctrl_c_stops_it(tmp_path):
                 process.kill()
     assert process.returncode == 0, output
     assert "Embedded Redis" in output and "Stopped." in output
-    time.sleep(0.5)
-    assert not [pid for pid in started if alive(pid)]
+    wait_for(lambda: not [pid for pid in started if alive(pid)], timeout=30)
     assert (tmp_path / "db.sqlite3").exists()
 
 

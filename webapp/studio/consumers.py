@@ -1,9 +1,5 @@
-"""The studio WebSocket: pushes job events to their owner's open pages.
+"""The studio WebSocket (/ws/studio/, messages in frames.py): pushes job events to their owner's open pages.
 
-Protocol (JSON text frames):
-  server -> client  {"type": "job", "job": {...Job.as_event()...}}
-  client -> server  {"type": "ping"}                 -> {"type": "pong"}
-  anything else                                      -> {"type": "error", "message": "..."}
 Only the owner's group is joined, so a socket never sees another person's jobs.
 """
 import json

@@ -1,17 +1,69 @@
-"""Binary WebSocket frames of the live tools (no Django here: the benchmarks use it too).
+"""The studio's WebSocket protocol, defined once (no Django here: the benchmarks use it too).
 
-A frame, in both directions: a 4-byte big-endian header length, a UTF-8 JSON
-header, then the image bytes (PNG or WebP from the browser, JPEG or WebP back).
+static/js/frames.js is its browser half and static/js/stream.js its client
+behaviour; consumers, pages, benchmarks and the README point here.
 
-client -> server header: {"seq": 17}
-server -> client header: {"seq": 17, "server_ms": 21.4, "batch": 3, "dropped": 2, "model": "landscape-paint"}
+Binary frame (both directions)
+  4-byte big-endian header length, a UTF-8 JSON object header (at most 1 KiB),
+  then the image bytes; the whole frame at most 900 KiB (Daphne refuses
+  WebSocket messages over 1 MiB). Images: the browser sends PNG or WebP; the
+  server answers Sketch frames in JPEG (a fifth of WebP's encoding time at this
+  size, which matters at 15 frames/s) and Stylize previews in WebP.
+
+Every socket
+  client -> server  text {"type": "ping"}
+  server -> client  text {"type": "pong"}
+                    text {"type": "error", "message": str, "seq"?: n, "retry"?: true}
+  An error with a "seq" ends that request (the client may send its next one);
+  "retry" says it was not rendered for want of a worker's answer in time, so
+  the same request may succeed when sent again. The socket stays open after
+  any error.
+
+/ws/sketch/ (SketchConsumer)
+  client -> server  text {"type": "config", "model": name, "dropout": bool, "norm": "official"|"eval",
+                          "seed": int|null}
+                    binary {"seq": n} + PNG/WebP drawing at the model's input size
+  server -> client  text {"type": "config", "model", "input_size", "kind", "palette", "options"}
+                    binary {"seq", "server_ms", "forward_ms", "batch", "dropped", "model"} + JPEG
+  Frames are refused until a config has been accepted.
+
+/ws/stylize/ (StylizeConsumer)
+  client -> server  binary {"type": "photo"} + PNG/WebP photo at STYLE_PREVIEW_SIDE px
+                    text {"type": "preview", "seq": n, "blend": {"model", "weights", "strength",
+                                                                 "preserve_colour"}}
+  server -> client  text {"type": "photo", "bytes": n}  (the photo is kept for this socket)
+                    binary {"seq", "server_ms", "dropped"} + WebP preview
+  Previews are refused until a photo has been received.
+
+Newest wins (both live sockets): "seq" grows with every request of a
+connection. At most one request per client is at the worker; a newer request
+replaces the pending one, and a request not newer than one already received
+is dropped, never queued ("dropped" counts both). More than LIVE_MAX_FPS
+requests per second get an error; a request the worker does not answer within
+LIVE_FRAME_TIMEOUT_S gets an error with "retry", and the pending one goes
+out. The client keeps one request in flight, replaces its own pending one
+(and sends a "retry" one again unless a newer one waits), never shows a reply
+older than the one on screen, and reconnects with back-off.
+
+/ws/studio/ (StudioConsumer: job events, JSON text only)
+  server -> client  {"type": "job", "job": {...Job.as_event()...}} for the connected person's jobs only
+  Events missed while offline are not replayed: after a reconnect the page asks for its jobs' state.
+
+Between the live worker and a consumer (channel layer, never seen by a browser):
+  {"type": "sketch.result", "seq", "image", "server_ms", "forward_ms", "batch"},
+  {"type": "style.result", "seq", "image", "server_ms"}, {"type": "live.error", "seq", "message"}.
 """
 import json
 import struct
 
-# Daphne refuses WebSocket messages over 1 MiB: stay clear of it.
 MAX_FRAME_BYTES = 900 * 1024
 MAX_HEADER_BYTES = 1024
+
+# Image kinds by direction (see the docstring); `image_kind` names them.
+REQUEST_IMAGES = ("png", "webp")
+_NAMES = {"png": "PNG", "webp": "WebP", "jpeg": "JPEG"}
+SKETCH_REPLY_IMAGE = "jpeg"
+PREVIEW_REPLY_IMAGE = "webp"
 
 
 class FrameError(ValueError):
@@ -19,11 +71,13 @@ class FrameError(ValueError):
 
 
 def pack(header: dict, payload: bytes) -> bytes:
+    """One binary frame: header length, JSON header, image bytes."""
     encoded = json.dumps(header, separators=(",", ":")).encode()
     return struct.pack(">I", len(encoded)) + encoded + payload
 
 
-def unpack(data: bytes) -> tuple[dict, bytes]:
+def unpack(data: bytes, accept: tuple[str, ...] = REQUEST_IMAGES) -> tuple[dict, bytes]:
+    """The header and image of a frame whose image is one of `accept`; FrameError otherwise."""
     if len(data) > MAX_FRAME_BYTES:
         raise FrameError(f"Frame of {len(data) // 1024} KiB is over the {MAX_FRAME_BYTES // 1024} KiB limit.")
     if len(data) < 4:
@@ -38,14 +92,17 @@ def unpack(data: bytes) -> tuple[dict, bytes]:
     if not isinstance(header, dict):
         raise FrameError("Frame header must be a JSON object.")
     payload = data[4 + length:]
-    if image_kind(payload) is None:
-        raise FrameError("Frame image must be PNG or WebP.")
+    if image_kind(payload) not in accept:
+        raise FrameError(f"Frame image must be {' or '.join(_NAMES[kind] for kind in accept)}.")
     return header, payload
 
 
 def image_kind(payload: bytes) -> str | None:
+    """"png", "webp" or "jpeg" from the image's signature, else None."""
     if payload.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if payload[:4] == b"RIFF" and payload[8:12] == b"WEBP":
         return "webp"
+    if payload.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
     return None

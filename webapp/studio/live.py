@@ -1,4 +1,4 @@
-"""The live paths: a Sketch frame or a Stylize preview in, one channel-layer message out."""
+"""The live paths: a Sketch frame or a Stylize preview in, one channel-layer message out (frames.py)."""
 import base64
 import logging
 import time
@@ -9,7 +9,7 @@ from django.conf import settings
 from inference.errors import InferenceError
 from inference.images import encode_image, load_image
 
-from .frames import MAX_FRAME_BYTES
+from .frames import MAX_FRAME_BYTES, PREVIEW_REPLY_IMAGE, SKETCH_REPLY_IMAGE
 from .tools import TOOLS, stylize_image
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def _decode(image_b64: str):
 
 
 def render_live_frame(model_name: str, options: dict, frame_b64: str, seq: int) -> dict:
-    """The message answering one Sketch frame: the rendered picture (WebP) with its batch figures."""
+    """The "sketch.result" answering one Sketch frame: the picture (JPEG, frames.py) and its batch figures."""
     from inference.live import live_sketch_model
     from inference.pipelines.sketch import SketchOptions
 
@@ -47,16 +47,17 @@ def render_live_frame(model_name: str, options: dict, frame_b64: str, seq: int) 
                                   torch_threads=settings.LIVE_TORCH_THREADS)
         image, batch = model.render(_decode(frame_b64), SketchOptions(**options))
         # JPEG: a fifth of WebP's encoding time at this size, which matters at 15 frames/s.
-        return {"type": "sketch.result", "image": encode_image(image, "JPEG", quality=90),
+        return {"type": "sketch.result", "image": encode_image(image, SKETCH_REPLY_IMAGE.upper(), quality=90),
                 "forward_ms": round(batch.run_s * 1000, 2), "batch": batch.batch_size}
 
     return _answer(seq, "frame", render)
 
 
 def render_style_preview(blend: dict, photo_b64: str, seq: int) -> dict:
-    """The message answering one Stylize preview request: the preview (WebP)."""
+    """The "style.result" answering one Stylize preview request: the preview (WebP, frames.py)."""
+
     def render() -> dict:
         image = stylize_image(_decode(photo_b64), blend, max_side=settings.STYLE_PREVIEW_SIDE, tile=0)
-        return {"type": "style.result", "image": encode_image(image, "WEBP", quality=88)}
+        return {"type": "style.result", "image": encode_image(image, PREVIEW_REPLY_IMAGE.upper(), quality=88)}
 
     return _answer(seq, "preview", render)

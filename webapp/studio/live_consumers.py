@@ -1,11 +1,7 @@
 """WebSockets of the live tools: requests in, renders out, the newest request wins.
 
-Shared rules (LatestWinsConsumer): at most one request per client is at the
-worker; a newer request replaces the pending one (counted as dropped); a
-request older than one already received is dropped, never queued; too many
-requests per second get an error; a request the worker does not answer in
-time is reported, so the client never stalls. Errors are text messages
-{"type": "error", "message": ..., "seq"?: n} and the socket stays open.
+The messages and the newest-wins rules are defined in frames.py; this module
+enforces them (LatestWinsConsumer) for Sketch frames and Stylize previews.
 """
 import asyncio
 import base64
@@ -85,7 +81,7 @@ class LatestWinsConsumer(AsyncWebsocketConsumer):
     async def _expire(self, seq: int) -> None:
         await asyncio.sleep(self.frame_timeout)
         if self.in_flight == seq:  # the worker never answered: do not stall this client forever
-            await self.error("The request timed out; is a live worker running?", seq=seq)
+            await self.error("The request timed out; is a live worker running?", seq=seq, retry=True)
             await self._settle()
 
     async def _settle(self) -> None:
@@ -104,10 +100,12 @@ class LatestWinsConsumer(AsyncWebsocketConsumer):
             await self.error(event["message"], seq=event["seq"])
             await self._settle()
 
-    async def error(self, message: str, seq: int | None = None) -> None:
+    async def error(self, message: str, seq: int | None = None, retry: bool = False) -> None:
         payload = {"type": "error", "message": message}
         if seq is not None:
             payload["seq"] = seq
+        if retry:
+            payload["retry"] = True
         await self.send(text_data=json.dumps(payload))
 
     async def read_json(self, text: str | None) -> dict | None:
@@ -130,13 +128,7 @@ class LatestWinsConsumer(AsyncWebsocketConsumer):
 
 
 class SketchConsumer(LatestWinsConsumer):
-    """The live Sketch stream.
-
-    client -> server  text {"type": "config", "model": NAME, "dropout": false, "norm": "official", "seed": null}
-                      binary frame {"seq": n} + PNG/WebP at the model's input size (frames.py)
-    server -> client  text {"type": "config", "model", "input_size", "kind", "palette", "options"}
-                      binary frame {"seq", "server_ms", "forward_ms", "batch", "dropped", "model"} + JPEG
-    """
+    """/ws/sketch/: a config, then drawings; each answered with its picture (frames.py)."""
 
     config: dict | None = None
 
@@ -196,13 +188,7 @@ class SketchConsumer(LatestWinsConsumer):
 
 
 class StylizeConsumer(LatestWinsConsumer):
-    """Live Stylize previews: the photo once, then a blend per slider move.
-
-    client -> server  binary frame {"type": "photo"} + PNG/WebP (the photo at preview size)
-                      text {"type": "preview", "seq": n, "blend": {"model", "weights", "strength", "preserve_colour"}}
-    server -> client  text {"type": "photo", "width", "height"}
-                      binary frame {"seq", "server_ms", "dropped"} + WebP preview
-    """
+    """/ws/stylize/: the photo once, then a blend per slider move, each answered with a preview (frames.py)."""
 
     photo: bytes | None = None
 

@@ -1,6 +1,7 @@
-// The Sketch page: canvas + stream + controls + save to gallery.
+// The Sketch page: canvas + live stream (static/js/stream.js) + controls + save to gallery.
 import { SketchCanvas } from "./canvas.js";
-import { SketchStream } from "./stream.js";
+import { packFrame } from "../frames.js";
+import { LiveStream } from "../stream.js";
 import { connectStudio } from "../socket.js";
 
 const $ = (id) => document.getElementById(id);
@@ -8,15 +9,24 @@ const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
 const output = $("sketch-output");
 const readout = $("readout");
 const errors = $("sketch-errors");
-let dirty = true;
 let palette = [];
+let shownConfig = null;
 let outputUrl = null;
 const shown = [];  // timestamps of results shown, for frames per second
 
-const canvas = new SketchCanvas($("sketch-canvas"), { onChange: () => { dirty = true; } });
+// The drawing as a frame, encoded when it goes out, so it is always the newest one.
+const drawing = (seq) => new Promise((resolve) => {
+  canvas.canvas.toBlob((blob) => resolve(blob && packFrame({ seq }, blob)), "image/png");
+});
+const canvas = new SketchCanvas($("sketch-canvas"), { onChange: () => stream.offer(drawing) });
 
-const stream = new SketchStream({
-  onConfig(config) {
+const stream = new LiveStream("/ws/sketch/", {
+  onMessage(config) {
+    if (config.type !== "config") return;
+    // A reconnect answers with the same config: keep the drawing then.
+    const same = shownConfig && shownConfig.model === config.model && shownConfig.input_size === config.input_size;
+    shownConfig = config;
+    if (same) return;
     palette = config.palette || [];
     const labels = config.kind === "label_map" && palette.length;
     document.querySelectorAll(".label-only").forEach((b) => { b.hidden = !labels; });
@@ -27,9 +37,8 @@ const stream = new SketchStream({
       ink: labels ? (palette[1] || palette[0]).color : "#000000",
     });
     if (!labels && ["rect", "fill"].includes(canvas.tool)) selectTool("pen");
-    dirty = true;
   },
-  onResult(blob, info) {
+  onReply(blob, info) {
     if (outputUrl) URL.revokeObjectURL(outputUrl);
     outputUrl = URL.createObjectURL(blob);
     output.src = outputUrl;
@@ -39,13 +48,19 @@ const stream = new SketchStream({
     while (shown.length && now - shown[0] > 2000) shown.shift();
     const fps = shown.length > 1 ? ((shown.length - 1) * 1000) / (now - shown[0]) : 0;
     const rate = shown.length > 2 ? `${fps.toFixed(1)} fps` : "– fps";
-    readout.textContent = `${rate} · ${info.rtt.toFixed(0)} ms round trip · server ${info.server_ms.toFixed(0)} ms · batch ${info.batch}`;
+    const rtt = info.rtt === null ? "–" : info.rtt.toFixed(0);
+    readout.textContent = `${rate} · ${rtt} ms round trip · server ${info.server_ms.toFixed(0)} ms · batch ${info.batch}`;
     errors.replaceChildren();
   },
   onError(message) {
     errors.replaceChildren(Object.assign(document.createElement("li"), { textContent: message }));
   },
-  onState(state) { readout.textContent = state; },
+  onState(state) {
+    readout.textContent = state;
+    output.dataset.connection = state;
+  },
+  // Whether a drawing is still on its way (tests wait for "idle" rather than for time).
+  onBusy(busy) { output.dataset.stream = busy ? "busy" : "idle"; },
 });
 
 function options() {
@@ -55,15 +70,6 @@ function options() {
     norm: $("norm").value,
     seed: $("dropout").checked ? Number($("variation").dataset.seed || 0) : null,
   };
-}
-
-// Send the newest drawing at most once per animation frame, and only with nothing in flight.
-function pump() {
-  if (dirty && stream.ready) {
-    dirty = false;
-    canvas.canvas.toBlob((blob) => { if (blob) stream.send(blob); }, "image/png");
-  }
-  requestAnimationFrame(pump);
 }
 
 function renderPalette(entries) {
@@ -107,7 +113,10 @@ document.addEventListener("keydown", (e) => {
     e.shiftKey ? canvas.redo() : canvas.undo();
   }
 });
-const reconfigure = () => { stream.configure(options()); dirty = true; };
+const reconfigure = () => {
+  stream.setup(JSON.stringify({ type: "config", ...options() }), "config");
+  stream.offer(drawing);
+};
 $("model-select").addEventListener("change", reconfigure);
 $("norm").addEventListener("change", reconfigure);
 $("dropout").addEventListener("change", reconfigure);
@@ -158,5 +167,4 @@ if (saveButton) {
   });
 }
 
-stream.configure(options());
-requestAnimationFrame(pump);
+reconfigure();

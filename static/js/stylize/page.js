@@ -1,11 +1,10 @@
 // The Stylize page: a style bank (styles grouped by the network that paints
 // them), one weight per style, strength and colour options, a live preview
-// over /ws/stylize/ (newest request wins), and full-resolution renders as jobs.
-//   client -> server  binary {"type": "photo"} + WebP photo at preview size
-//                     text {"type": "preview", "seq", "blend": {model, weights, strength, preserve_colour}}
-//   server -> client  binary {"seq", "server_ms", "dropped"} + WebP preview
-import { packFrame, unpackFrame } from "../frames.js";
+// over /ws/stylize/ (static/js/stream.js: newest request wins; messages in
+// webapp/studio/frames.py), and full-resolution renders as jobs.
+import { packFrame } from "../frames.js";
 import { JobList, el } from "../jobs.js";
+import { LiveStream } from "../stream.js";
 
 const $ = (id) => document.getElementById(id);
 const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -13,47 +12,32 @@ const previewSide = Number($("stylize-config").dataset.previewSide);
 const bank = JSON.parse($("style-bank-data").textContent);
 const errors = $("stylize-errors");
 const jobs = new JobList($("jobs"), { csrf, resultLabel: "Stylized", socketState: $("socket-state") });
+const preview = $("style-preview");
+const readout = $("preview-readout");
 
 let photoFile = null;
-let photoSent = false;
 let selection = { model: null, weights: {} };
-let seq = 0, inFlight = null, shownSeq = -1, dirty = false;
-const sentAt = new Map();
-let socket;
 
 function showError(message) { errors.replaceChildren(el("li", {}, message)); }
 
-function openSocket() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  socket = new WebSocket(`${scheme}://${location.host}/ws/stylize/`);
-  socket.binaryType = "arraybuffer";
-  socket.addEventListener("open", () => { photoSent = false; inFlight = null; sendPhoto(); });
-  socket.addEventListener("close", () => setTimeout(openSocket, 1000));
-  socket.addEventListener("message", (event) => {
-    if (typeof event.data === "string") {
-      const message = JSON.parse(event.data);
-      if (message.type === "photo") { photoSent = true; dirty = true; }
-      if (message.type === "error") {
-        if (message.seq === undefined || message.seq === inFlight) inFlight = null;
-        showError(message.message);
-      }
-      return;
-    }
-    const { header, image } = unpackFrame(event.data);
-    if (header.seq === inFlight) inFlight = null;
-    const rtt = performance.now() - (sentAt.get(header.seq) ?? performance.now());
-    sentAt.delete(header.seq);
-    if (header.seq <= shownSeq) return;  // never show an older preview over a newer one
-    shownSeq = header.seq;
-    const preview = $("style-preview");
+const stream = new LiveStream("/ws/stylize/", {
+  onReply(image, info) {
     if (preview.src) URL.revokeObjectURL(preview.src);
     preview.src = URL.createObjectURL(image);
     preview.hidden = false;
-    preview.dataset.seq = header.seq;
-    $("preview-readout").textContent = `preview · ${rtt.toFixed(0)} ms round trip · server ${header.server_ms.toFixed(0)} ms`;
+    preview.dataset.seq = info.seq;
+    const rtt = info.rtt === null ? "–" : info.rtt.toFixed(0);
+    readout.textContent = `preview · ${rtt} ms round trip · server ${info.server_ms.toFixed(0)} ms`;
     errors.replaceChildren();
-  });
-}
+  },
+  onError: showError,
+  onState(state) {
+    readout.textContent = `preview · ${state}`;
+    preview.dataset.connection = state;
+  },
+  // Whether a preview is still on its way (tests wait for "idle" rather than for time).
+  onBusy(busy) { preview.dataset.stream = busy ? "busy" : "idle"; },
+});
 
 async function scaledPhoto(file) {
   const bitmap = await createImageBitmap(file);
@@ -62,11 +46,6 @@ async function scaledPhoto(file) {
     width: Math.round(bitmap.width * scale), height: Math.round(bitmap.height * scale) });
   canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   return new Promise((resolve) => canvas.toBlob(resolve, "image/webp", 0.92));
-}
-
-async function sendPhoto() {
-  if (!photoFile || socket.readyState !== WebSocket.OPEN) return;
-  socket.send(await packFrame({ type: "photo" }, await scaledPhoto(photoFile)));
 }
 
 function blend() {
@@ -81,14 +60,9 @@ function blend() {
 function ready() { return selection.model && (Object.keys(selection.weights).length || groupOf(selection.model)?.arch === "single"); }
 
 // The newest settings go out at most once per animation frame, with one preview in flight.
-function pump() {
-  if (dirty && photoSent && inFlight === null && ready() && socket.readyState === WebSocket.OPEN) {
-    dirty = false;
-    inFlight = ++seq;
-    sentAt.set(seq, performance.now());
-    socket.send(JSON.stringify({ type: "preview", seq, blend: blend() }));
-  }
-  requestAnimationFrame(pump);
+function refresh() {
+  if (!photoFile || !ready()) return;
+  stream.offer((seq) => (ready() ? JSON.stringify({ type: "preview", seq, blend: blend() }) : null));
 }
 
 function groupOf(model) { return bank.find((g) => g.model === model); }
@@ -106,7 +80,7 @@ function select(group, key, weight) {
   if (group.arch === "single") selection.weights = {};
   else if (weight > 0) selection.weights[key] = weight;
   else delete selection.weights[key];
-  dirty = true;
+  refresh();
 }
 
 function styleCard(group, style) {
@@ -145,19 +119,26 @@ for (const type of ["dragenter", "dragover"]) dropZone.addEventListener(type, (e
 for (const type of ["dragleave", "drop"]) dropZone.addEventListener(type, (e) => { e.preventDefault(); dropZone.classList.remove("over"); });
 dropZone.addEventListener("drop", (e) => choosePhoto(e.dataTransfer.files[0]));
 
-function choosePhoto(file) {
+async function choosePhoto(file) {
   if (!file) return;
-  photoFile = file;
-  photoSent = false;
   const photo = $("photo-preview");
   if (photo.src) URL.revokeObjectURL(photo.src);
   photo.src = URL.createObjectURL(file);
   photo.hidden = false;
-  sendPhoto().catch(() => showError("This file could not be read as an image."));
+  let frame;
+  try {
+    frame = await packFrame({ type: "photo" }, await scaledPhoto(file));
+  } catch {
+    showError("This file could not be read as an image.");
+    return;
+  }
+  photoFile = file;
+  stream.setup(frame, "photo");
+  refresh();
 }
 
-$("strength").addEventListener("input", () => { $("strength-value").textContent = Number($("strength").value).toFixed(2); dirty = true; });
-$("preserve-colour").addEventListener("change", () => { dirty = true; });
+$("strength").addEventListener("input", () => { $("strength-value").textContent = Number($("strength").value).toFixed(2); refresh(); });
+$("preserve-colour").addEventListener("change", refresh);
 
 $("style-upload").querySelector("input[type=file]").addEventListener("change", async (event) => {
   const file = event.target.files[0];
@@ -188,5 +169,3 @@ $("render").addEventListener("click", async () => {
 });
 
 renderBank();
-openSocket();
-requestAnimationFrame(pump);
