@@ -21,8 +21,8 @@ def open_atomically(target: Path, *, durable: bool = False) -> Iterator[BinaryIO
     """A binary file to write that appears as ``target`` only when the block ends without an error.
 
     Inside the block the data lives in ``.<name>.<random>.part`` beside the
-    target (``fh.name``), so it can be read back and checked before it is
-    renamed into place. Any exception (Ctrl-C included) removes it and leaves
+    target, opened for reading too, so it can be read back (``seek(0)``) and
+    checked before it is renamed into place. Any exception (Ctrl-C included) removes it and leaves
     the old ``target`` (or none). ``durable`` flushes to disk before the
     rename, for files whose presence means "installed".
     """
@@ -31,7 +31,7 @@ def open_atomically(target: Path, *, durable: bool = False) -> Iterator[BinaryIO
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(fd, "w+b") as fh:
             yield fh
             fh.flush()
             if durable:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import http.client
-import os
 import socket
+import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from .catalog import published_specs
 from .catalog.local import local_specs
 from .errors import CheckpointError, FetchError, InferenceError
-from .files import write_atomically
+from .files import open_atomically, write_atomically
 from .modelspec import ModelSpec
 
 __all__ = ["ModelSpec", "REGISTRY", "all_models", "get_spec", "specs_for_task", "build_net",
@@ -106,12 +106,12 @@ def _install_bytes(spec: ModelSpec, data: bytes) -> Path:
 def fetch(spec: ModelSpec, *, progress: bool = True, timeout: float = 30) -> Path:
     """Download a model's weights into place, checking hash and layout first.
 
-    Streams to ``<file>.part`` beside the target with a tqdm progress bar,
-    takes ``spec.options["archive_member"]`` out of it when the URL is a zip
-    archive, checks the sha256 (full or published prefix; of the member for
-    an archive), checks the file loads strictly into the network, then
-    renames it into place atomically, so an interrupted download never
-    leaves a file that looks installed.
+    Streams into a temporary file beside the target (:func:`open_atomically`)
+    with a tqdm progress bar, takes ``spec.options["archive_member"]`` out of
+    the download when the URL is a zip archive, checks the sha256 (full or
+    published prefix; of the member for an archive) and that the file loads
+    strictly into the network, and only then renames it into place, so an
+    interrupted or refused download never leaves a file that looks installed.
 
     Args:
         spec: the model to fetch.
@@ -124,15 +124,32 @@ def fetch(spec: ModelSpec, *, progress: bool = True, timeout: float = 30) -> Pat
     Raises:
         FetchError: network failure, checksum mismatch or unusable content.
     """
+    target = spec.path
+    member = spec.options.get("archive_member")
+    try:
+        with open_atomically(target, durable=True) as out:
+            if member:  # the weights are one file inside a downloaded zip; hashes refer to that file
+                with tempfile.TemporaryFile(dir=target.parent) as archive:
+                    _download(spec, archive, progress=progress, timeout=timeout)
+                    data = _archive_member(spec, archive, member)
+                out.write(data)
+            else:
+                _download(spec, out, progress=progress, timeout=timeout)
+                out.seek(0)
+                data = out.read()
+            _check_download(spec, data)
+    except OSError as exc:
+        raise FetchError(f"Could not save {spec.title} to {target.parent}: {exc.strerror or exc}.") from None
+    return target
+
+
+def _download(spec: ModelSpec, out, *, progress: bool, timeout: float) -> None:
+    """Stream ``spec.url`` into the open binary file ``out`` (FetchError on any network failure)."""
     from tqdm import tqdm
 
-    target = spec.path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(target.name + ".part")
-    digest = hashlib.sha256()
     request = urllib.request.Request(spec.url, headers={"User-Agent": "atelier-model-fetch"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response, open(part, "wb") as out:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             with tqdm(
@@ -140,54 +157,36 @@ def fetch(spec: ModelSpec, *, progress: bool = True, timeout: float = 30) -> Pat
             ) as bar:
                 for block in iter(lambda: response.read(1 << 20), b""):
                     out.write(block)
-                    digest.update(block)
                     bar.update(len(block))
-            out.flush()
-            os.fsync(out.fileno())  # durable before the rename makes it "installed"
     except urllib.error.HTTPError as exc:
-        part.unlink(missing_ok=True)
         raise FetchError(
             f"Could not download {spec.title}: the server answered {exc.code} {exc.reason} for {spec.url}."
         ) from None
     except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
-        part.unlink(missing_ok=True)
         reason = getattr(exc, "reason", exc)
         raise FetchError(
             f"Could not download {spec.title} from {spec.url} ({reason}). Check the network connection "
             f"and try again, or download the file by hand and import it."
         ) from None
-    except OSError as exc:
-        part.unlink(missing_ok=True)
-        raise FetchError(f"Could not save {spec.title} to {part}: {exc.strerror or exc}.") from None
 
-    member = spec.options.get("archive_member")
-    if member:  # the weights are one file inside a downloaded zip; hashes refer to that file
-        data = _archive_member(spec, part, member)
-        sha = hashlib.sha256(data).hexdigest()
-    else:
-        sha = digest.hexdigest()
+
+def _check_download(spec: ModelSpec, data: bytes) -> None:
+    """FetchError unless ``data`` is the published file (where a hash is known) and loads into the network."""
+    sha = hashlib.sha256(data).hexdigest()
     if (spec.sha256 or spec.sha256_prefix) and not spec.hash_matches(sha):
-        part.unlink(missing_ok=True)
         expected = spec.sha256 or f"{spec.sha256_prefix}..."
         raise FetchError(
             f"The downloaded {spec.title} file is not the published one (sha256 {sha[:16]}..., "
             f"expected {expected}); it may be damaged or the server may have changed it. Try again."
         )
     try:
-        _check_loads(spec, data if member else part.read_bytes())
+        _check_loads(spec, data)
     except CheckpointError as exc:
-        part.unlink(missing_ok=True)
         raise FetchError(f"The downloaded {spec.title} file cannot be used: {exc}") from None
-    if member:
-        _install_bytes(spec, data)
-        part.unlink(missing_ok=True)
-    else:
-        os.replace(part, target)
-    return target
 
 
-def _archive_member(spec: ModelSpec, archive: Path, member: str) -> bytes:
-    """The bytes of ``member`` in the downloaded zip ``archive`` (FetchError if absent or not a zip)."""
+def _archive_member(spec: ModelSpec, archive, member: str) -> bytes:
+    """The bytes of ``member`` in the downloaded zip ``archive``, a file object (FetchError if absent or not a zip)."""
     try:
         with zipfile.ZipFile(archive) as bundle:
             return bundle.read(member)
@@ -195,7 +194,6 @@ def _archive_member(spec: ModelSpec, archive: Path, member: str) -> bytes:
         problem = f"it has no {member}"
     except (zipfile.BadZipFile, OSError) as exc:
         problem = f"it is not a readable zip archive ({exc})"
-    archive.unlink(missing_ok=True)
     raise FetchError(f"The archive downloaded for {spec.title} from {spec.url} cannot be used: {problem}.")
 
 
