@@ -337,7 +337,8 @@ class PixelRecursiveSR(nn.Module):
         h_stacks = [None] + [torch.zeros((count, features, height, width), dtype=dtype, device=device)
                              for _ in layers]
         v_pre = [torch.zeros((count, 2 * features, height, width), dtype=dtype, device=device) for _ in layers]
-        h_weights = [layer.h_weight() for layer in layers]
+        # The horizontal conv at one pixel is a matrix product with the flattened (C, 1, width) window.
+        h_weights = [layer.h_weight().permute(0, 2, 3, 1).reshape(2 * features, -1) for layer in layers]
         out_weights = [layer.out_weight() for layer in layers]
         head1 = self.prior.head1.weight * self.prior.head1_mask
         head2 = self.prior.head2.weight * self.prior.head2_mask
@@ -355,10 +356,10 @@ class PixelRecursiveSR(nn.Module):
                     for l, layer in enumerate(layers):
                         source = unit if l == 0 else h_stacks[l]
                         lo = j - layer.h_width + 1
-                        window = source[:, :, i:i + 1, max(lo, 0):j + 1]
+                        window = source[:, :, i, max(lo, 0):j + 1].transpose(1, 2)  # (S, taps, C)
                         if lo < 0:
-                            window = F.pad(window, (-lo, 0, 0, 0))
-                        pre = F.conv2d(window, h_weights[l], layer.h_conv.bias)[:, :, 0, 0] + links[l][:, :, j]
+                            window = F.pad(window, (0, 0, -lo, 0))
+                        pre = F.linear(window.reshape(count, -1), h_weights[l], layer.h_conv.bias) + links[l][:, :, j]
                         h_new = F.linear(layer.gate(pre), out_weights[l][:, :, 0, 0], layer.h_out.bias)
                         h = h_new if layer.first else h_stacks[l][:, :, i, j] + h_new
                         h_stacks[l + 1][:, :, i, j] = h
