@@ -57,8 +57,8 @@ def main() -> int:
     def ms(values, q):
         return statistics.quantiles([v * 1000 / args.batch for v in values], n=100)[q - 1]
 
-    print(f"{spec.name} ({spec.input_size}x{spec.input_size}, ngf {spec.options.get('ngf')}, "
-          f"{spec.options.get('num_downs')} levels), {args.threads} thread(s), batch {args.batch}, {args.frames} passes")
+    print(f"{spec.name} ({spec.arch} at {spec.input_size}x{spec.input_size}), {args.threads} thread(s), "
+          f"batch {args.batch}, {args.frames} passes")
     print(f"  per frame, prepare + forward + finish: p50 {ms(totals, 50):.1f} ms, p95 {ms(totals, 95):.1f} ms")
     print(f"  per frame, forward only:               p50 {ms(forwards, 50):.1f} ms, p95 {ms(forwards, 95):.1f} ms")
     return 0

@@ -18,7 +18,8 @@ from ..nets.adain import STYLE_LAYERS, AdaINDecoder, adain, mean_std
 from ..nets.vgg import NormalisedVGG19
 from .adain import AdaINTraining
 from .folders import PictureCrops, list_images
-from .harness import Installation, Schedule, Trainer, epoch_order, fit, safetensors_bytes, step_generator
+from .harness import (Installation, Schedule, Trainer, descend, epoch_order, fit, safetensors_bytes,
+                      step_generator)
 
 
 @dataclass
@@ -121,10 +122,7 @@ class AdaINTrainer(Trainer):
             group["lr"] = self.config.lr / (1.0 + self.config.lr_decay * (step - 1))
         photos, paintings = (part.to(self.device) for part in batch)
         losses, _ = adain_loss(self.encoder, self.decoder, photos, paintings, self.config)
-        self.optimizer.zero_grad(set_to_none=True)
-        losses["total"].backward()
-        self.optimizer.step()
-        return {k: v.detach() for k, v in losses.items()}
+        return descend(self.optimizer, losses)
 
     def evaluate(self) -> dict[str, float]:
         return {"eval": evaluate(self.encoder, self.decoder, self.eval_photos, self.eval_paintings, self.config)[0]}

@@ -165,6 +165,14 @@ class Run:
 
 # -- run folder files ---------------------------------------------------------------------------
 
+def descend(optimiser: torch.optim.Optimizer, losses: Mapping[str, Tensor], total: str = "total") -> dict[str, Tensor]:
+    """One gradient step on ``losses[total]``; returns every loss detached, ready for :meth:`Trainer.train_step`."""
+    optimiser.zero_grad(set_to_none=True)
+    losses[total].backward()
+    optimiser.step()
+    return {name: value.detach() for name, value in losses.items()}
+
+
 def grid(rows: Sequence[Sequence[Tensor]]) -> Image.Image:
     """Pictures (3, H, W) in [0, 1], all the same size, as one "RGB" image, row by row."""
     height, width = rows[0][0].shape[1:]

@@ -21,7 +21,8 @@ from ..nets.vgg import PERCEPTUAL_LAYERS, VGGFeatures, gram_matrix, vgg16
 from . import BadOption
 from .command import slug
 from .folders import PictureCrops, list_images, read_rgb
-from .harness import Installation, Schedule, Trainer, epoch_order, fit, safetensors_bytes, step_generator
+from .harness import (Installation, Schedule, Trainer, descend, epoch_order, fit, safetensors_bytes,
+                      step_generator)
 from .stylize import CONTENT_LAYERS, StylizeTraining
 
 
@@ -170,10 +171,7 @@ class StylizeTrainer(Trainer):
         photos = photos.to(self.device)
         target = self.targets[slot] if slot < self.net.n_styles else None
         losses = perceptual_loss(self.vgg, photos, _stylise(self.net, photos, slot), target, self.config)
-        self.optimizer.zero_grad(set_to_none=True)
-        losses["total"].backward()
-        self.optimizer.step()
-        return {k: v.detach() for k, v in losses.items()}
+        return descend(self.optimizer, losses)
 
     def evaluate(self) -> dict[str, float]:
         return {"eval": evaluate(self.net, self.vgg, self.eval_photos, self.targets, self.config)[0]}
