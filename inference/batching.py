@@ -91,10 +91,9 @@ class MicroBatcher:
                 batch.append(request)
         while len(batch) < self.max_batch:
             remaining = deadline - time.perf_counter()
-            if remaining <= 0:
-                break
             try:
-                request = self._queue.get(timeout=remaining)
+                # Items already waiting always join; only the wait for newcomers ends at the deadline.
+                request = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
             except queue.Empty:
                 break
             if request.group == first.group:

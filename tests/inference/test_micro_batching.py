@@ -8,7 +8,8 @@ from inference.batching import MicroBatcher
 
 def test_items_from_many_threads_share_one_call_and_get_their_own_results():
     # The first call is held open until five threads have queued their items, so those five
-    # are waiting together when the batcher next gathers: no schedule can split them.
+    # are waiting together when the batcher next gathers: no schedule can split them. No
+    # gathering wait (max_wait=0): items already queued join a batch whatever the clock says.
     calls, running, release = [], threading.Event(), threading.Event()
 
     def run(group, items):
@@ -17,7 +18,7 @@ def test_items_from_many_threads_share_one_call_and_get_their_own_results():
         release.wait(30)
         return [item * 10 for item in items]
 
-    batcher = MicroBatcher(run, max_batch=5, max_wait=30)
+    batcher = MicroBatcher(run, max_batch=5, max_wait=0)
     first = batcher.submit(0)
     assert running.wait(30)
     results, queued = {}, [threading.Event() for _ in range(5)]
