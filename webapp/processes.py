@@ -1,4 +1,4 @@
-"""Command lines and lifecycle for the processes Atelier runs: Celery worker and Daphne.
+"""Command lines and lifecycle for the processes Atelier runs: Celery workers, Daphne, and their supervisor.
 
 `manage.py studio` and the test suite start the same commands, so what the
 tests exercise is what a user runs.
@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 PR_SET_PDEATHSIG = 1
 
@@ -73,3 +74,80 @@ def kill(process: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     process.wait(10)
+
+
+class Child:
+    """One supervised process: how to start it, and its back-off between restarts."""
+
+    def __init__(self, name: str, launch, *, first_delay: float = 1.0, max_delay: float = 30.0,
+                 stable_after: float = 60.0):
+        self.name = name
+        self.launch = launch  # () -> subprocess.Popen
+        self.first_delay, self.max_delay, self.stable_after = first_delay, max_delay, stable_after
+        self.delay = first_delay
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.restart_at: float | None = None
+        self.restarts = 0
+
+
+class Supervisor:
+    """Keeps a few children running: one that exits is restarted after a back-off
+    (1 s, doubling to 30 s, back to 1 s once it has run a minute) and the others go on.
+
+    Written here rather than taken from PyPI: honcho stops every process when one
+    exits (foreman's rule, the opposite of what we want); supervisor and circus are
+    daemons of their own with a config file and a control socket (XML-RPC, ZeroMQ),
+    supervisor backs off only while a program is starting and gives up (FATAL) after
+    `startretries`, and neither dies with the process that started it. What we need
+    is the loop below plus `start`'s process group and parent-death signal.
+    """
+
+    def __init__(self, log):
+        self.log = log  # (str) -> None
+        self.children: list[Child] = []
+
+    def add(self, name: str, launch, **backoff) -> Child:
+        child = Child(name, launch, **backoff)
+        self.children.append(child)
+        self._launch(child)
+        return child
+
+    def _launch(self, child: Child) -> None:
+        child.process = child.launch()
+        child.started_at = time.monotonic()
+        child.restart_at = None
+        self.log(f"{child.name} started (pid {child.process.pid})")
+
+    def check(self) -> None:
+        """Notice exited children and restart those whose back-off has passed."""
+        now = time.monotonic()
+        for child in self.children:
+            if child.restart_at is None and child.process.poll() is not None:
+                kill(child.process)  # what is left of its group: a dead worker's pool children
+                if now - child.started_at >= child.stable_after:
+                    child.delay = child.first_delay
+                child.restart_at = now + child.delay
+                self.log(f"{child.name} (pid {child.process.pid}) exited with code {child.process.returncode}; "
+                         f"restarting in {child.delay:g} s")
+                child.delay = min(child.delay * 2, child.max_delay)
+            elif child.restart_at is not None and now >= child.restart_at:
+                child.restarts += 1
+                try:
+                    self._launch(child)
+                except Exception as exc:  # e.g. Redis's port still taken: try again after the next back-off
+                    child.restart_at = now + child.delay
+                    self.log(f"{child.name} could not start ({exc}); retrying in {child.delay:g} s")
+                    child.delay = min(child.delay * 2, child.max_delay)
+
+    def run(self, stopping, interval: float = 0.25) -> None:
+        """Supervise until `stopping()` is true."""
+        while not stopping():
+            self.check()
+            time.sleep(interval)
+
+    def stop(self) -> None:
+        """Stop the children in reverse order of starting (Daphne before the workers, Redis last)."""
+        for child in reversed(self.children):
+            if child.process is not None:
+                stop(child.process)

@@ -131,6 +131,10 @@ MAX_UPLOAD_MEGAPIXELS = env_float("MAX_UPLOAD_MEGAPIXELS", 40.0, minimum=0.01)
 MAX_UPLOAD_FILES = env_int("MAX_UPLOAD_FILES", 20, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploads spooled to disk go here, not /tmp, so what a killed Daphne left is found and removed
+# (`manage.py studio` empties it at start; the sweeper removes files older than a day).
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "upload-tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 
 # Security: production sets ATELIER_HTTPS=1 behind its TLS proxy.
 HTTPS = env_bool("ATELIER_HTTPS", False)
@@ -163,7 +167,28 @@ CHANNEL_LAYERS = {
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A job whose worker died is handed out again after this many seconds.
+# A worker whose broker went away keeps trying to reconnect instead of exiting.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A submission while the broker is down gives up in about a second: the row is kept
+# and the sweeper queues it once the broker is back (webapp/studio/sweeper.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Jobs: the database is the source of truth, the queue only delivers (docs/reliability.md).
+# A running task renews its lease every JOB_HEARTBEAT_S; a job whose lease is older than
+# JOB_LEASE_S has no live task and is re-queued by the sweeper, which every batch worker
+# runs every JOB_SWEEP_INTERVAL_S: a dead worker's job is queued again within
+# JOB_LEASE_S + JOB_SWEEP_INTERVAL_S (75 s by default). A queued job still waiting
+# JOB_REQUEUE_AFTER_S after its message was sent gets another one, in case the queue lost it.
+JOB_HEARTBEAT_S = env_float("JOB_HEARTBEAT_S", 10.0, minimum=0.1)
+JOB_LEASE_S = env_float("JOB_LEASE_S", 60.0, minimum=1.0)
+JOB_SWEEP_INTERVAL_S = env_float("JOB_SWEEP_INTERVAL_S", 15.0, minimum=0.5)
+JOB_REQUEUE_AFTER_S = env_float("JOB_REQUEUE_AFTER_S", 300.0, minimum=1.0)
+if JOB_HEARTBEAT_S * 2 > JOB_LEASE_S:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("JOB_LEASE_S must be at least twice JOB_HEARTBEAT_S.")
+# Kombu hands an unacknowledged message out again after this many seconds; with the
+# sweeper above this is only a second line of defence, and a long job is never run twice
+# because `Job.mark_running` refuses a job whose lease is alive.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=2)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
@@ -172,6 +197,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 2)),
     "unacked_restore_throttle": 1,
     "socket_timeout": 30,
+    "socket_connect_timeout": 5,
 }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

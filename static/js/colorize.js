@@ -60,7 +60,8 @@ form.addEventListener("submit", async (event) => {
     const response = await fetch(form.action, { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
     const data = await response.json().catch(() => ({ jobs: [], errors: [{ file: "", message: `Upload failed (${response.status}).` }] }));
     data.jobs.forEach((job) => jobList.upsert(job));
-    showErrors(data.errors);
+    // A notice (the queue is down: the jobs are kept and start later) is shown with the errors.
+    showErrors(data.notice ? [...data.errors, { file: "", message: data.notice }] : data.errors);
     if (data.jobs.length) setFiles([]);
   } catch {
     showErrors([{ file: "", message: "The upload did not reach the server. Check your connection and try again." }]);

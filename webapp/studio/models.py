@@ -1,12 +1,14 @@
 """Jobs: one run of one tool on one uploaded image, from queued to done."""
 import io
+import logging
 import secrets
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -15,6 +17,8 @@ from inference.images import encode_image, thumbnail
 from webapp.accounts.ownership import OwnedQuerySet, owner_fields
 
 from .signals import job_done
+
+log = logging.getLogger(__name__)
 
 
 def _random_name(folder: str, ext: str) -> str:
@@ -36,6 +40,7 @@ class Job(models.Model):
         CANCELLED = "cancelled"
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
+    queue_unreachable = False  # set by send(): the row is kept, the sweeper queues it later
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
@@ -58,6 +63,12 @@ class Job(models.Model):
     result = models.FileField(max_length=200, blank=True)
     thumbnail = models.FileField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The running task's claim on the job: a random token it holds while its heartbeat
+    # stays fresher than JOB_LEASE_S. Only the holder may write progress or the outcome.
+    lease = models.CharField(max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When a message for this job last reached the queue; empty if the queue could not be reached.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -91,10 +102,26 @@ class Job(models.Model):
         return job
 
     def enqueue(self) -> None:
+        """Hand the job to the queue once the surrounding transaction commits."""
+        # on_commit: the worker must see the row and the stored original.
+        transaction.on_commit(self.send)
+
+    def send(self) -> bool:
+        """Put a message for this job on the queue now. When the broker cannot be reached the
+        row stays queued with no `enqueued_at`, `queue_unreachable` is set, and the sweeper
+        sends it once the queue is back: the database, not the queue, is what must not lose it."""
         from .tasks import run_job
 
-        # on_commit: the worker must see the row and the stored original.
-        transaction.on_commit(lambda: run_job.apply_async(args=[str(self.id)], queue="batch"))
+        try:
+            run_job.apply_async(args=[str(self.id)], queue="batch")
+        except Exception:  # kombu's OperationalError, a refused or reset connection, a timeout
+            log.warning("job %s: the job queue cannot be reached; the sweeper will queue it", self.id, exc_info=True)
+            Job.objects.filter(pk=self.pk).update(enqueued_at=None)
+            self.enqueued_at, self.queue_unreachable = None, True
+            return False
+        self.enqueued_at, self.queue_unreachable = timezone.now(), False
+        Job.objects.filter(pk=self.pk).update(enqueued_at=self.enqueued_at)
+        return True
 
     def rerun(self, *, owner, visitor: str = "") -> "Job":
         """A new job on the same original with the same tool, model and settings."""
@@ -108,23 +135,68 @@ class Job(models.Model):
     # State changes, each one guarded so a redelivered or cancelled job stays consistent
 
     def mark_running(self) -> bool:
-        """Claim the job for this worker; False if it was cancelled or already finished."""
+        """Claim the job for this worker; False if it was cancelled, finished, or is held by a live task.
+
+        A compare-and-set on the row: a queued job, or a running one whose lease ran out
+        (its worker stopped beating), gets a new lease token; so a job runs at most once
+        at a time, however many messages for it the queue hands out.
+        """
         now = timezone.now()
-        claimed = Job.objects.filter(pk=self.pk, status__in=self.ACTIVE).update(
-            status=self.Status.RUNNING, attempts=F("attempts") + 1, started_at=now,
-            progress=0.0, stage="starting", message="",
+        claimed = Job.objects.filter(self._claimable(now), pk=self.pk).update(
+            status=self.Status.RUNNING, lease=secrets.token_hex(16), heartbeat_at=now,
+            attempts=F("attempts") + 1, started_at=now, progress=0.0, stage="starting", message="",
         )
         self.refresh_from_db()
         return bool(claimed)
 
+    @classmethod
+    def _lease_expired(cls, now) -> Q:
+        end = now - timedelta(seconds=settings.JOB_LEASE_S)
+        return Q(status=cls.Status.RUNNING) & (Q(heartbeat_at__lt=end) | Q(heartbeat_at__isnull=True))
+
+    @classmethod
+    def _claimable(cls, now) -> Q:
+        return Q(status=cls.Status.QUEUED) | cls._lease_expired(now)
+
+    def _held(self):
+        """This row while this task still holds its lease."""
+        return Job.objects.filter(pk=self.pk, status=self.Status.RUNNING, lease=self.lease)
+
+    def heartbeat(self) -> bool:
+        """Renew the lease; False once the job was cancelled or its lease passed to another task."""
+        return bool(self._held().update(heartbeat_at=timezone.now()))
+
     def report_progress(self, fraction: float, stage: str) -> None:
-        """Record progress; raises JobCancelled once the owner has cancelled."""
-        updated = Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
-            progress=max(0.0, min(1.0, fraction)), stage=stage[:40]
-        )
+        """Record progress; raises JobCancelled once the owner cancelled or the lease was lost."""
+        updated = self._held().update(progress=max(0.0, min(1.0, fraction)), stage=stage[:40])
         if not updated:
             raise JobCancelled(str(self.pk))
         self.progress, self.stage = fraction, stage
+
+    @classmethod
+    def stranded(cls, now=None):
+        """Active jobs with no live task behind them: running with an expired lease (the worker
+        died), queued but never handed to the queue (the broker was down), or handed over more
+        than JOB_REQUEUE_AFTER_S ago and still waiting (the queue may have lost the message)."""
+        now = now or timezone.now()
+        requeue_after = timedelta(seconds=settings.JOB_REQUEUE_AFTER_S)
+        # A few seconds' grace: a row just committed is sent by its on_commit callback.
+        never_sent = Q(status=cls.Status.QUEUED, enqueued_at__isnull=True,
+                       created_at__lt=now - min(requeue_after, timedelta(seconds=10)))
+        waited_long = Q(status=cls.Status.QUEUED, enqueued_at__lt=now - requeue_after)
+        return cls.objects.filter(cls._lease_expired(now) | never_sent | waited_long)
+
+    def requeue(self) -> bool:
+        """Queue a stranded job again (see `stranded`); False if a worker or another sweeper
+        got to it first. A duplicate message is harmless: `mark_running` lets one through."""
+        now = timezone.now()
+        updated = Job.stranded(now).filter(pk=self.pk).update(
+            status=self.Status.QUEUED, lease="", heartbeat_at=None, enqueued_at=now, progress=0.0, stage="",
+        )
+        self.refresh_from_db()
+        if updated:
+            self.enqueue()
+        return bool(updated)
 
     def store_result(self, image: Image.Image) -> None:
         self.result.save(_random_name("results", "png"), ContentFile(encode_image(image, "PNG")), save=False)
@@ -135,7 +207,7 @@ class Job(models.Model):
     def mark_done(self, timings: dict) -> bool:
         """Record the stored result and tell listeners (job_done); False if the job was cancelled."""
         with transaction.atomic():
-            updated = Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
+            updated = self._held().update(
                 status=self.Status.DONE, progress=1.0, stage="done", result=self.result.name,
                 thumbnail=self.thumbnail.name, timings=timings, finished_at=timezone.now(),
             )
@@ -144,20 +216,18 @@ class Job(models.Model):
                 # In the same transaction: nobody sees the job done without what listeners made of it.
                 job_done.send(sender=Job, job=self)
         if not updated:
-            # Cancelled while the last step ran: the result is not wanted.
+            # Cancelled (or taken over) while the last step ran: this result is not wanted.
             self._delete_outputs()
         return bool(updated)
 
     def mark_failed(self, message: str) -> None:
-        Job.objects.filter(pk=self.pk, status__in=self.ACTIVE).update(
-            status=self.Status.FAILED, message=message[:2000], finished_at=timezone.now()
-        )
+        self._held().update(status=self.Status.FAILED, message=message[:2000], finished_at=timezone.now())
         self.refresh_from_db()
 
     def cancel(self) -> bool:
         """Cancel this job if it is still queued or running; the worker notices at its next step."""
         updated = Job.objects.filter(pk=self.pk, status__in=self.ACTIVE).update(
-            status=self.Status.CANCELLED, finished_at=timezone.now(), stage="cancelled"
+            status=self.Status.CANCELLED, finished_at=timezone.now(), stage="cancelled", lease=""
         )
         self.refresh_from_db()
         return bool(updated)

@@ -1,11 +1,14 @@
 """Celery tasks: thin adapters from a Job row to an `inference` pipeline."""
 import logging
+import threading
 import time
 
 from asgiref.sync import async_to_sync
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection
 
 from inference.errors import InferenceError
 
@@ -19,12 +22,47 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.25
 
 
+class Heartbeat:
+    """`with Heartbeat(job):` renews the job's lease every JOB_HEARTBEAT_S from a thread,
+    so a long forward pass with no progress callback still shows a live task, and a
+    worker that dies stops renewing it (the sweeper then queues the job again)."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{job.pk}", daemon=True)
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopped.wait(settings.JOB_HEARTBEAT_S):
+                if not self.job.heartbeat():
+                    return  # cancelled or taken over: progress and the outcome will be refused too
+        except Exception:  # a database hiccup: the next progress report or the sweeper will tell
+            log.warning("heartbeat of job %s failed", self.job.pk, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def __enter__(self) -> "Heartbeat":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+
 @shared_task(name="studio.run_job", acks_late=True, reject_on_worker_lost=True)
 def run_job(job_id: str) -> None:
     job = Job.objects.filter(pk=job_id).first()
     if job is None or not job.mark_running():
-        return  # deleted, cancelled or finished: a redelivered message has nothing to do
+        return  # deleted, cancelled, finished or running elsewhere: this message has nothing to do
     publish(job)
+    with Heartbeat(job):
+        _render(job)
+    publish(job)
+
+
+def _render(job: Job) -> None:
     started = time.perf_counter()
     last_event = [0.0]
 
@@ -52,9 +90,8 @@ def run_job(job_id: str) -> None:
     except InferenceError as exc:
         job.mark_failed(str(exc))
     except Exception as exc:
-        log.exception("job %s failed", job_id)
+        log.exception("job %s failed", job.pk)
         job.mark_failed(f"Unexpected error while rendering: {type(exc).__name__}: {exc}")
-    publish(job)
 
 
 @shared_task(name="live.render_frame", ignore_result=True, acks_late=False)

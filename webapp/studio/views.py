@@ -57,7 +57,7 @@ def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
         return _errors(str(exc))
     visitor = visitor_token(request, create=not request.user.is_authenticated) or ""
 
-    jobs, errors = [], []
+    jobs, errors, waiting = [], [], False
     for upload in files:
         try:
             loaded = load_image(upload, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024,
@@ -69,7 +69,13 @@ def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
         job = Job.submit(owner=request.user, visitor=visitor, tool=tool.name, model_name=spec.name,
                          params=params, image=image, original_name=upload.name, notice=notice)
         jobs.append(job.as_event())
-    return JsonResponse({"jobs": jobs, "errors": errors}, status=201 if jobs else 400)
+        waiting = waiting or job.queue_unreachable
+    response = {"jobs": jobs, "errors": errors}
+    if waiting:
+        # Every row above is committed; the sweeper queues them when the broker is back.
+        response["notice"] = "Your images are saved. The job queue is not reachable right now; " \
+                             "they will start on their own when it is back."
+    return JsonResponse(response, status=201 if jobs else 400)
 
 
 @require_GET

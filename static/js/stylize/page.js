@@ -166,6 +166,7 @@ $("render").addEventListener("click", async () => {
   const data = await response.json();
   data.jobs.forEach((job) => jobs.upsert(job));
   if (data.errors.length) showError(data.errors.map((e) => (e.file ? `${e.file}: ` : "") + e.message).join(" "));
+  else if (data.notice) showError(data.notice); // the queue is down: the jobs are kept and start later
 });
 
 renderBank();

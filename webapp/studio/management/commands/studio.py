@@ -3,11 +3,12 @@
 Migrates the database, fetches missing default models (starting anyway when
 the network says no), starts an embedded Redis unless REDIS_URL is set, a
 batch Celery worker (prefork), a live Celery worker (threads, micro-batching)
-and Daphne.
+and Daphne, and supervises them: a child that dies is restarted after a
+back-off and the others go on (webapp/processes.py, Supervisor).
 """
 import os
+import shutil
 import signal
-import time
 
 from django.conf import settings
 from django.core.management import call_command
@@ -35,35 +36,42 @@ class Command(BaseCommand):
             self.fetch_default_models()
         self.report_missing_models()
 
+        self.remove_upload_leftovers()
         env = os.environ.copy()
-        redis = None
-        if "REDIS_URL" not in os.environ:
-            redis = EmbeddedRedis(settings.DATA_DIR / "redis")
-            env["REDIS_URL"] = redis.start()
-            self.stdout.write(f"Embedded Redis on {env['REDIS_URL']}")
-
-        children = []
+        supervisor = processes.Supervisor(lambda line: self.stdout.write(line))
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         try:
-            children.append(processes.start(processes.worker_command(concurrency=concurrency), env=env))
-            children.append(processes.start(processes.live_worker_command(threads=settings.LIVE_WORKER_THREADS),
-                                            env=env))
-            children.append(processes.start(processes.daphne_command(host=host, port=port), env=env))
+            if "REDIS_URL" not in os.environ:
+                redis = EmbeddedRedis(settings.DATA_DIR / "redis", persist=True)
+                env["REDIS_URL"] = redis.url
+                self.stdout.write(f"Embedded Redis on {redis.url}")
+                supervisor.add("embedded Redis", redis.launch)
+
+            supervisor.add("batch worker", lambda: processes.start(
+                processes.worker_command(concurrency=concurrency), env=env))
+            # Its own process: a crash while rendering throwaway frames leaves batch jobs running.
+            supervisor.add("live worker", lambda: processes.start(
+                processes.live_worker_command(threads=settings.LIVE_WORKER_THREADS), env=env))
+            supervisor.add("Daphne", lambda: processes.start(processes.daphne_command(host=host, port=port), env=env))
             self.stdout.write(self.style.SUCCESS(f"Atelier is running at http://{host}:{port}/  (Ctrl-C stops it)"))
-            while not stopping and all(child.poll() is None for child in children):
-                time.sleep(0.5)
-            if not stopping:
-                self.stderr.write("A child process exited; stopping everything.")
+            supervisor.run(lambda: bool(stopping))
         except KeyboardInterrupt:
             pass
         finally:
             self.stdout.write("Stopping…")
-            for child in reversed(children):  # Daphne first: no new jobs while the worker drains
-                processes.stop(child)
-            if redis:
-                redis.stop()
+            supervisor.stop()  # Daphne first: no new jobs while the workers drain; Redis last
             self.stdout.write("Stopped.")
+
+    def remove_upload_leftovers(self):
+        """Nothing serves requests yet: every spooled upload left in the temp dir is from a web
+        process that was killed mid-request (its Job rows were never committed)."""
+        folder = settings.FILE_UPLOAD_TEMP_DIR
+        leftovers = list(folder.iterdir()) if folder.exists() else []
+        for path in leftovers:
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        if leftovers:
+            self.stdout.write(f"Removed {len(leftovers)} upload file(s) left by an interrupted request.")
 
     def fetch_default_models(self):
         for spec in registry.REGISTRY.values():

@@ -1,0 +1,113 @@
+"""`manage.py studio` supervises its children: kill -9 any one of them and it comes back, the site
+stays up and jobs finish; the embedded Redis keeps queued jobs and its port across a restart; what a
+killed Daphne left in the upload temp dir is removed at start."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import urllib.request
+
+import pytest
+
+from inference.paths import models_dir
+
+from .conftest import grey_photo, wait_for
+from .site_client import SiteClient
+from .test_studio_command import ROOT, free_port
+
+
+class Studio:
+    """A real `manage.py studio` process; its output read as it comes."""
+
+    def __init__(self, data_dir, port: int):
+        env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_URL")}
+        # Its models are the test run's (installed_models); JOB_* timings come from tests/settings.py.
+        env.update(ATELIER_DATA_DIR=str(data_dir), ATELIER_MODELS_DIR=str(models_dir()), PYTHONUNBUFFERED="1")
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen([sys.executable, "manage.py", "studio", "--no-fetch", "--port", str(port)],
+                                        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def pids(self, name: str) -> list[int]:
+        return [int(p) for p in re.findall(rf"^{re.escape(name)} started \(pid (\d+)\)$", self.output, re.M)]
+
+    def serving(self) -> bool:
+        assert self.process.poll() is None, self.output[-3000:]
+        try:
+            return urllib.request.urlopen(self.url + "/", timeout=2).status == 200
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@pytest.fixture
+def studio(tmp_path, installed_models):
+    leftover = tmp_path / "upload-tmp" / "interrupted.upload.png"
+    leftover.parent.mkdir()
+    leftover.write_bytes(b"half an upload")
+    studio = Studio(tmp_path, free_port())
+    studio.leftover = leftover
+    wait_for(studio.serving, timeout=120, interval=0.5)
+    yield studio
+    studio.stop()
+
+
+def test_each_child_killed_comes_back_and_jobs_finish(studio, tmp_path):
+    assert not studio.leftover.exists() and "Removed 1 upload file" in studio.output
+
+    client = SiteClient(studio.url)
+    done = lambda ids: all(client.job(i)["status"] == "done" for i in ids)  # noqa: E731
+
+    def submit(n: int = 1) -> list[str]:
+        status, answer = client.submit("colorize", [(f"p{i}.png", grey_photo(seed=i)) for i in range(n)],
+                                       {"model": "eccv16"})
+        assert status == 201, answer
+        return [job["id"] for job in answer["jobs"]]
+
+    ids = submit()
+    wait_for(lambda: done(ids), timeout=120, interval=0.25)
+
+    for name in ("live worker", "batch worker", "Daphne"):
+        [pid] = studio.pids(name)[-1:]
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: studio.pids(name)[-1] != pid, timeout=60)
+        assert re.search(rf"{name} \(pid {pid}\) exited with code -9; restarting in", studio.output)
+        wait_for(studio.serving, timeout=60, interval=0.25)
+        ids = submit()  # the site stays up and jobs finish
+        wait_for(lambda: done(ids), timeout=120, interval=0.25)
+
+    # Redis dies with jobs in its queue (the batch worker is frozen, so they stay queued).
+    [worker] = studio.pids("batch worker")[-1:]
+    [redis] = studio.pids("embedded Redis")[-1:]
+    port = (tmp_path / "redis" / "port").read_text()
+    os.killpg(worker, signal.SIGSTOP)
+    try:
+        ids = submit(3)
+        assert [client.job(i)["status"] for i in ids] == ["queued"] * 3
+        os.kill(redis, signal.SIGKILL)
+        wait_for(lambda: studio.pids("embedded Redis")[-1] != redis, timeout=60)
+    finally:
+        os.killpg(worker, signal.SIGCONT)
+    assert (tmp_path / "redis" / "port").read_text() == port
+    assert studio.output.count("Embedded Redis on redis://127.0.0.1:" + port) == 1  # the one URL the children know
+    assert any((tmp_path / "redis").glob("appendonly*"))  # its data is on disk
+    wait_for(lambda: done(ids), timeout=120, interval=0.25)
+    assert studio.process.poll() is None
