@@ -125,12 +125,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Uploads: the byte cap also bounds Django's own request parsing.
+# Uploads. MB means 1,000,000 bytes everywhere: the page, the refusals, the caps.
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 25, minimum=1)
 MAX_UPLOAD_MEGAPIXELS = env_float("MAX_UPLOAD_MEGAPIXELS", 40.0, minimum=0.01)
 MAX_UPLOAD_FILES = env_int("MAX_UPLOAD_FILES", 20, minimum=1)
+# A whole request's bytes, files included (webapp/request_limit.py answers 413 above it).
+MAX_REQUEST_MB = env_int("MAX_REQUEST_MB", 200, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The first handler stops a file at MAX_UPLOAD_MB while it is parsed (webapp/studio/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "webapp.studio.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Security: production sets ATELIER_HTTPS=1 behind its TLS proxy.
 HTTPS = env_bool("ATELIER_HTTPS", False)
