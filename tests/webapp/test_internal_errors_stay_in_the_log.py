@@ -3,6 +3,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from webapp.studio.live import render_style_preview
 from webapp.studio.models import Job
@@ -18,7 +19,7 @@ def _logged_tracebacks(caplog) -> str:
 
 
 def test_a_job_failing_on_a_bug_shows_a_sentence_and_logs_the_traceback(client, db, caplog):
-    response = client.post("/tools/colorize/jobs/", {"images": [upload("p.png", grey_photo())], "model": "eccv16"})
+    response = client.post(reverse("submit_jobs", args=["colorize"]), {"images": [upload("p.png", grey_photo())], "model": "eccv16"})
     job = Job.objects.get(pk=response.json()["jobs"][0]["id"])
     Path(job.original.path).write_bytes(b"the stored original was damaged on disk")  # Pillow raises, unplanned
 
