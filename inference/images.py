@@ -18,8 +18,12 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageRejected
+from .image_end import image_end
 
 ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "BMP"}
+# Longer side / shorter side: a 1:50 strip is already a thin line; beyond it a
+# file is a hostile or mistaken one (a 1x20000 strip), not a photo or panorama.
+MAX_ASPECT_RATIO = 50
 
 ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, BinaryIO]
 
@@ -70,41 +74,53 @@ def _size_in_mb(n_bytes: int) -> str:
     return f"{n_bytes / 1e6:.1f} MB"
 
 
+def limit_in_mb(max_bytes: int) -> str:
+    """A byte limit as people read it, in MB of 1,000,000 bytes: 25_000_000 -> "25 MB".
+
+    The site's page, its refusals and the command line all say a limit this way.
+    """
+    return f"{max_bytes / 1e6:g} MB"
+
+
+def too_large_message(max_bytes: int, size: int | None = None) -> str:
+    """The refusal of a file over ``max_bytes``; ``size`` None when only "more than the limit" is known."""
+    if size is None:
+        return f"The file is larger than the {limit_in_mb(max_bytes)} limit."
+    return f"The file is {_size_in_mb(size)}; the limit is {limit_in_mb(max_bytes)}."
+
+
 def _read_source(source: ImageSource, max_bytes: int) -> bytes:
     """Return the file's bytes, refusing anything over ``max_bytes`` before reading it all."""
-    too_big = (
-        "The file is {size}; the limit is " + _size_in_mb(max_bytes) + "."
-    )
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         if len(data) > max_bytes:
-            raise ImageRejected(too_big.format(size=_size_in_mb(len(data))))
+            raise ImageRejected(too_large_message(max_bytes, len(data)))
         return data
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:
             size = path.stat().st_size  # 0 for pipes: the capped read below still applies
             if size > max_bytes:
-                raise ImageRejected(too_big.format(size=_size_in_mb(size)))
+                raise ImageRejected(too_large_message(max_bytes, size))
             with open(path, "rb") as fh:
-                return _read_capped(fh, max_bytes, too_big)
+                return _read_capped(fh, max_bytes)
         except FileNotFoundError:
             raise ImageRejected(f"The file {path.name} does not exist.") from None
         except IsADirectoryError:
             raise ImageRejected(f"{path.name} is a folder, not an image file.") from None
     if hasattr(source, "read"):
-        return _read_capped(source, max_bytes, too_big)
+        return _read_capped(source, max_bytes)
     raise TypeError(f"load_image() needs a path, bytes or a binary file object, not {type(source).__name__}")
 
 
-def _read_capped(fh: BinaryIO, max_bytes: int, too_big: str) -> bytes:
+def _read_capped(fh: BinaryIO, max_bytes: int) -> bytes:
     # Read one byte past the cap: enough to know it is too big without
     # holding an unbounded upload in memory.
     data = fh.read(max_bytes + 1)
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError("load_image() needs a file object opened in binary mode")
     if len(data) > max_bytes:
-        raise ImageRejected(too_big.format(size=f"more than {_size_in_mb(max_bytes)}"))
+        raise ImageRejected(too_large_message(max_bytes))
     return bytes(data)
 
 
@@ -134,29 +150,49 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             raise ImageRejected(_DAMAGED) from None
 
 
-def load_image(source: ImageSource, *, max_bytes: int, max_pixels: int, detect_colour: bool = True) -> LoadedImage:
-    """Validate and decode an image file into an RGB or L picture without metadata.
+@dataclass(frozen=True)
+class ImageHeader:
+    """What :func:`inspect_image` learnt about a file without decoding its pixels.
 
-    Checks happen cheapest first, so hostile files cost next to nothing: byte
-    size before reading, format and pixel count from the header before
-    decoding (a tiny PNG claiming 30000x30000 is refused without allocating),
-    then a full integrity check (``verify``) and the decode itself.
+    Attributes:
+        format: Pillow's name of the file's format ("PNG", "JPEG", ...).
+        width, height: as stored (before EXIF orientation).
+        size_bytes: the file's length.
+    """
+
+    format: str
+    width: int
+    height: int
+    size_bytes: int
+
+
+def inspect_image(source: ImageSource, *, max_bytes: int, max_pixels: int,
+                  max_aspect: float = MAX_ASPECT_RATIO) -> ImageHeader:
+    """Every check of :func:`load_image` that needs no decoding, cheapest first.
+
+    Costs a read of the file and a walk over its structure (chunks, markers,
+    IFDs), never a pixel buffer: a web process can run it on every file of a
+    request before decoding any. Refuses: files over ``max_bytes``, formats
+    other than PNG, JPEG, WebP, TIFF and BMP, more than ``max_pixels``
+    pixels, a longer side more than ``max_aspect`` times the shorter,
+    animations and multi-page files (APNG, animated WebP, multi-page TIFF:
+    the tools make one still picture, so one frame would silently lose the
+    rest), data after the image's end (polyglots such as a JPEG followed by
+    HTML or a ZIP archive), and damaged structure (``verify``).
 
     Args:
         source: a path, the file's bytes, or a binary file object (read
             from its current position).
-        max_bytes: largest accepted file size in bytes.
-        max_pixels: largest accepted width * height.
-
-    Returns:
-        LoadedImage with ``image`` of mode "RGB" or "L" (alpha composited on
-        white, palette/CMYK/16-bit converted), EXIF orientation applied, and
-        only the first frame of animated or multi-page files.
 
     Raises:
         ImageRejected: with a message meant for the person who sent the file.
     """
     data = _read_source(source, max_bytes)
+    _, header = _checked(data, max_pixels, max_aspect)
+    return header
+
+
+def _checked(data: bytes, max_pixels: int, max_aspect: float) -> tuple[bytes, ImageHeader]:
     if not data:
         raise ImageRejected("The file is empty.")
 
@@ -175,6 +211,27 @@ def load_image(source: ImageSource, *, max_bytes: int, max_pixels: int, detect_c
             f"The image is {_megapixels(width * height)} megapixels; "
             f"the limit is {_limit_megapixels(max_pixels)}."
         )
+    if max(width, height) > max_aspect * min(width, height):
+        raise ImageRejected(
+            f"The image is {width} x {height} pixels; one side may be at most {max_aspect:g} times the other. "
+            f"Crop it to a less extreme shape first."
+        )
+    try:
+        frames = getattr(probe, "n_frames", 1)
+    except _DECODE_ERRORS:
+        raise ImageRejected(_DAMAGED) from None
+    if frames > 1:
+        kind = "pages" if fmt == "TIFF" else "frames"
+        raise ImageRejected(
+            f"This image has {frames} {kind}. The tools make one still picture, so please upload a single "
+            f"{kind[:-1]} (export it as a still image first)."
+        )
+    end = image_end(data, fmt)
+    if end is not None and len(data) > end and data[end:].strip(b"\0"):
+        raise ImageRejected(
+            f"This file has {len(data) - end} bytes of other data after the end of the image, so it is not a "
+            f"plain image file. Open the picture and save or export it again."
+        )
 
     # verify() catches fake and corrupt files (bad CRCs, missing chunks) but
     # leaves the image object unusable, hence a second open for decoding.
@@ -182,10 +239,39 @@ def load_image(source: ImageSource, *, max_bytes: int, max_pixels: int, detect_c
         probe.verify()
     except _DECODE_ERRORS:
         raise ImageRejected(_DAMAGED) from None
+    return data, ImageHeader(format=fmt, width=width, height=height, size_bytes=len(data))
+
+
+def load_image(source: ImageSource, *, max_bytes: int, max_pixels: int, max_aspect: float = MAX_ASPECT_RATIO,
+               detect_colour: bool = True) -> LoadedImage:
+    """Validate and decode an image file into an RGB or L picture without metadata.
+
+    Checks happen cheapest first, so hostile files cost next to nothing: byte
+    size before reading, then :func:`inspect_image`'s checks from the header
+    and structure before decoding (a tiny PNG claiming 30000x30000 is refused
+    without allocating), then the decode itself.
+
+    Args:
+        source: a path, the file's bytes, or a binary file object (read
+            from its current position).
+        max_bytes: largest accepted file size in bytes.
+        max_pixels: largest accepted width * height.
+        max_aspect: largest accepted longer side / shorter side.
+        detect_colour: measure ``was_colour`` (False skips it and reports False).
+
+    Returns:
+        LoadedImage with ``image`` of mode "RGB" or "L" (alpha composited on
+        white, palette/CMYK/16-bit converted), EXIF orientation applied.
+
+    Raises:
+        ImageRejected: with a message meant for the person who sent the file
+            (see :func:`inspect_image` for what is refused).
+    """
+    data, header = _checked(_read_source(source, max_bytes), max_pixels, max_aspect)
+    fmt = header.format
 
     image = _open(data, max_pixels)
     try:
-        image.seek(0)  # first frame of animations / multi-page TIFFs
         image.load()
     except _DECODE_ERRORS:
         raise ImageRejected(_DAMAGED) from None

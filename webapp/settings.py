@@ -125,16 +125,24 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Uploads: the byte cap also bounds Django's own request parsing.
+# Uploads. MB means 1,000,000 bytes everywhere: the page, the refusals, the caps.
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 25, minimum=1)
 MAX_UPLOAD_MEGAPIXELS = env_float("MAX_UPLOAD_MEGAPIXELS", 40.0, minimum=0.01)
 MAX_UPLOAD_FILES = env_int("MAX_UPLOAD_FILES", 20, minimum=1)
+# A whole request's bytes, files included (webapp/request_limit.py answers 413 above it).
+MAX_REQUEST_MB = env_int("MAX_REQUEST_MB", 200, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Uploads spooled to disk go here, not /tmp, so what a killed Daphne left is found and removed
 # (`manage.py studio` empties it at start; the sweeper removes files older than a day).
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "upload-tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
+# The first handler stops a file at MAX_UPLOAD_MB while it is parsed (webapp/studio/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "webapp.studio.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Security: production sets ATELIER_HTTPS=1 behind its TLS proxy.
 HTTPS = env_bool("ATELIER_HTTPS", False)

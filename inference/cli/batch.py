@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InferenceError, ModelNotInstalled
 from ..files import write_atomically
+from ..images import MAX_ASPECT_RATIO
 from ..modelspec import ModelSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,12 +27,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..images import LoadedImage
 
-__all__ = ["IMAGE_EXTENSIONS", "OUTPUT_EXTENSIONS", "MAX_INPUT_BYTES", "Job", "add_batch_parser", "collect_jobs",
-           "error", "output_tag", "run_batch"]
+__all__ = ["IMAGE_EXTENSIONS", "OUTPUT_EXTENSIONS", "DEFAULT_MAX_MB", "Job", "add_batch_parser", "collect_jobs",
+           "error", "input_limits", "output_tag", "run_batch"]
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"}
 OUTPUT_EXTENSIONS = {"png": ".png", "jpeg": ".jpg"}
-MAX_INPUT_BYTES = 1 << 30  # 1 GiB: the command line trusts its user more than the site does
+DEFAULT_MAX_MB = 1000  # the command line trusts its user more than the site (25 MB) does
+DEFAULT_MAX_MEGAPIXELS = 64.0
 
 
 @dataclass
@@ -91,7 +93,7 @@ def add_batch_parser(subparsers, name: str, *, help: str, summary: str, inputs_h
     """A tool's subcommand with the options every tool shares.
 
     INPUT..., --out, --format, --quality, --device, --overwrite and
-    --max-megapixels mean the same in every tool; the tool adds its own.
+    --max-megapixels, --max-mb, --max-aspect-ratio mean the same in every tool; the tool adds its own.
     """
     parser = subparsers.add_parser(
         name,
@@ -101,7 +103,10 @@ def add_batch_parser(subparsers, name: str, *, help: str, summary: str, inputs_h
             f"({', '.join(sorted(IMAGE_EXTENSIONS))}) and their structure is mirrored under --out. A result is "
             "named after its input and the model (photo.jpg -> photo.MODEL.png). Existing "
             "outputs are skipped unless --overwrite is given. A file that fails is reported and the run goes on; "
-            "the exit code is 1 if any file failed, 2 for usage errors.",
+            "the exit code is 1 if any file failed, 2 for usage errors. Files are checked as the web studio "
+            "checks uploads: refused are other formats, files over --max-mb or --max-megapixels, a side more "
+            "than --max-aspect-ratio times the other, animations and multi-page files (one still picture is "
+            "rendered, so other frames would be lost), and data after the image's end (polyglot files).",
             width=78,
         ),
         epilog=examples,
@@ -116,9 +121,20 @@ def add_batch_parser(subparsers, name: str, *, help: str, summary: str, inputs_h
     parser.add_argument("--device", metavar="cpu|cuda",
                         help="where to run the network (default: $ATELIER_DEVICE, else cuda when available, else cpu)")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist instead of skipping them")
-    parser.add_argument("--max-megapixels", type=float, default=64.0, metavar="N",
-                        help="refuse images larger than N megapixels (default: 64)")
+    parser.add_argument("--max-megapixels", type=float, default=DEFAULT_MAX_MEGAPIXELS, metavar="N",
+                        help=f"refuse images larger than N megapixels (default: {DEFAULT_MAX_MEGAPIXELS:g})")
+    parser.add_argument("--max-mb", type=float, default=DEFAULT_MAX_MB, metavar="N",
+                        help=f"refuse files larger than N MB of 1,000,000 bytes (default: {DEFAULT_MAX_MB})")
+    parser.add_argument("--max-aspect-ratio", type=float, default=MAX_ASPECT_RATIO, metavar="N",
+                        help=f"refuse images whose longer side is more than N times the shorter "
+                             f"(default: {MAX_ASPECT_RATIO}, as the site)")
     return parser
+
+
+def input_limits(args: argparse.Namespace) -> dict:
+    """The keyword limits of :func:`inference.images.load_image` from the shared options."""
+    return {"max_bytes": int(args.max_mb * 1_000_000), "max_pixels": int(args.max_megapixels * 1_000_000),
+            "max_aspect": args.max_aspect_ratio}
 
 
 def check_common_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -127,6 +143,10 @@ def check_common_options(parser: argparse.ArgumentParser, args: argparse.Namespa
         parser.error("--quality must be between 1 and 100")
     if not args.max_megapixels > 0:
         parser.error("--max-megapixels must be a positive number")
+    if not args.max_mb > 0:
+        parser.error("--max-mb must be a positive number")
+    if not args.max_aspect_ratio >= 1:
+        parser.error("--max-aspect-ratio must be at least 1")
     for item in args.inputs:
         if not item.exists():
             parser.error(f"input {item} does not exist")
@@ -163,7 +183,7 @@ def run_batch(args: argparse.Namespace, *, tool: str, verb: str, models: Sequenc
 
     Args:
         args: the parsed shared options (inputs, --out, --format, --quality,
-            --overwrite, --max-megapixels).
+            --overwrite, --max-megapixels, --max-mb, --max-aspect-ratio).
         tool: the tool's name, for the progress bar.
         verb: what was done to a file ("colourised"), for the summary.
         models: (model, weights file or None) for every network the run needs;
@@ -194,12 +214,12 @@ def run_batch(args: argparse.Namespace, *, tool: str, verb: str, models: Sequenc
         except InferenceError as exc:
             error(str(exc))
             return 1
-        max_pixels = int(args.max_megapixels * 1_000_000)
+        limits = input_limits(args)
         with tqdm(todo, unit="image", desc=tool, file=sys.stderr, dynamic_ncols=True) as bar:
             for job in bar:
                 bar.set_postfix_str(job.source.name, refresh=False)
                 try:
-                    loaded = load_image(job.source, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels)
+                    loaded = load_image(job.source, **limits)
                     result = render(loaded, job.source)
                     write_atomically(job.target, encode_image(result, args.format.upper(), quality=args.quality))
                     done += 1

@@ -18,7 +18,7 @@ from ..modelspec import ModelSpec
 from ..pipelines.style_blend import STYLE_ARCHS, Blend
 from ..pipelines.style_options import PRESERVE_COLOUR_MODES
 from ..registry import get_spec, specs_for_task
-from .batch import MAX_INPUT_BYTES, add_batch_parser, check_common_options, error, run_batch
+from .batch import add_batch_parser, check_common_options, error, input_limits, run_batch
 
 _DEFAULT_MODEL = "candy"
 
@@ -255,12 +255,12 @@ def _renderer(args: argparse.Namespace, plan: _Plan, options, styles: list[tuple
         weights = [weight for _, weight in styles]
     blend = Blend(plan.spec.name, tuple((str(i), w) for i, w in enumerate(weights)), options.strength,
                   options.preserve_colour)
-    max_pixels = int(args.max_megapixels * 1_000_000)
+    limits = input_limits(args)
 
     def statistics(key: str):
         path = styles[int(key)][0]
         return style_statistics(nets, str(path.resolve()), max_side=args.style_size,
-                                load=lambda: load_image(path, max_bytes=MAX_INPUT_BYTES, max_pixels=max_pixels).image)
+                                load=lambda: load_image(path, **limits).image)
 
     stylise_options = blend_options(blend, nets, statistics, max_side=options.max_side, tile=options.tile)
     return lambda loaded, source: render(loaded.image, nets, stylise_options)

@@ -77,6 +77,10 @@ TRANSFORMER_ALIGN = 4
 ADAIN_ALIGN = 8
 # The smallest side of the scaled copy TransformerNet's statistics come from.
 MIN_STATISTICS_SIDE = 512
+# The smallest side a net is run on: reflection padding needs every feature map
+# wider than its pad (TransformerNet: 9x9 first conv, 1 px at stride 4; AdaIN:
+# 1 px at relu4_1, stride 8). Smaller photos and tiles are padded and cropped back.
+MIN_SIDE = 16
 
 
 # ---------------------------------------------------------------------------
@@ -106,6 +110,18 @@ def _to_image(rgb: Tensor) -> Image.Image:
     """(1, 3, H, W) float RGB in [0, 1] -> "RGB" Pillow image (rounded, clamped)."""
     pixels = rgb[0].mul(255.0).round_().clamp_(0, 255).to(torch.uint8)
     return Image.fromarray(pixels.permute(1, 2, 0).contiguous().cpu().numpy())
+
+
+def _at_least(x: Tensor, side: int = MIN_SIDE) -> Tensor:
+    """(1, C, h, w) padded at the bottom and right by repeating edge pixels, so both sides are >= ``side``.
+
+    Bottom and right only: the picture keeps its top-left origin, so
+    ``y[:, :, :h, :w]`` of the net's output is the picture's own result.
+    """
+    height, width = x.shape[2:]
+    if height >= side and width >= side:
+        return x
+    return F.pad(x, (0, max(0, side - width), 0, max(0, side - height)), mode="replicate")
 
 
 def _fits(photo: Tensor, tile: int) -> bool:
@@ -176,9 +192,10 @@ def _transformer_pixels(
     height, width = photo.shape[2:]
 
     def forward(x: Tensor, statistics: InstanceStatistics | None) -> Tensor:
-        x = x.to(device=device, dtype=dtype).mul(255.0)
+        h, w = x.shape[2:]
+        x = _at_least(x).to(device=device, dtype=dtype).mul(255.0)
         y = net(x, style_weights, statistics) if style_weights is not None else net(x, statistics)
-        return y.float().div_(255.0).cpu()
+        return y[:, :, :h, :w].float().div_(255.0).cpu()
 
     if _fits(photo, tile):
         report(0.1, "stylize")
@@ -292,7 +309,7 @@ def style_statistics(encoder: nn.Module, style_image: Image.Image, *, max_side: 
     picture = _prepare(style_image, max_side)
 
     def work() -> Tensor:
-        features = encoder(picture.to(device=device, dtype=dtype))
+        features = encoder(_at_least(picture).to(device=device, dtype=dtype))
         mean, std = mean_std(features.float())
         return torch.stack((mean.reshape(-1), std.reshape(-1))).cpu()
 
@@ -347,7 +364,7 @@ def _content_statistics(photo: Tensor, encoder: nn.Module, tile: int) -> tuple[T
     total = count = squares = None
     overlap = 2 * ADAIN_MARGIN + FEATHER  # the tiles of the second pass, so both agree
     for t in plan_tiles(height, width, tile=tile, overlap=overlap, align=ADAIN_ALIGN):
-        features = encoder(photo[:, :, t.top:t.bottom, t.left:t.right].to(device=device, dtype=dtype))
+        features = encoder(_at_least(photo[:, :, t.top:t.bottom, t.left:t.right]).to(device=device, dtype=dtype))
         rows = slice((t.own_top - t.top) // ADAIN_ALIGN, math.ceil((t.own_bottom - t.top) / ADAIN_ALIGN))
         cols = slice((t.own_left - t.left) // ADAIN_ALIGN, math.ceil((t.own_right - t.left) / ADAIN_ALIGN))
         owned = features[:, :, rows, cols].double().flatten(2)
@@ -376,11 +393,12 @@ def _adain_pixels(
     style_std = target[1].to(device=device, dtype=dtype)
 
     def forward(x: Tensor, content_stats: tuple[Tensor, Tensor] | None) -> Tensor:
-        features = encoder(x.to(device=device, dtype=dtype))
+        h, w = x.shape[2:]
+        features = encoder(_at_least(x).to(device=device, dtype=dtype))
         t = adain(features, style_mean, style_std, content_stats)
         if alpha < 1:
             t = alpha * t + (1 - alpha) * features
-        return decoder(t).float().cpu()
+        return decoder(t)[:, :, :h, :w].float().cpu()
 
     if _fits(photo, tile):
         report(0.1, "stylize")

@@ -10,7 +10,16 @@ from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 from skimage import data
 
 from inference.errors import ImageRejected
-from inference.images import encode_image, is_greyscale, load_image, thumbnail, to_grey
+from inference.images import (
+    MAX_ASPECT_RATIO,
+    encode_image,
+    inspect_image,
+    is_greyscale,
+    limit_in_mb,
+    load_image,
+    thumbnail,
+    to_grey,
+)
 
 MB = 1_000_000
 LIMITS = {"max_bytes": 25 * MB, "max_pixels": 30 * MB}
@@ -72,8 +81,16 @@ def test_a_file_over_the_byte_cap_is_refused_before_decoding(tmp_path):
     path = tmp_path / "big.png"
     path.write_bytes(png)
     for source in (png, path, io.BytesIO(png)):
-        with pytest.raises(ImageRejected, match=r"the limit is 0\.1 MB"):
+        with pytest.raises(ImageRejected, match=r"the limit is 0\.1 MB\.$|larger than the 0\.1 MB limit\.$"):
             load_image(source, max_bytes=100_000, max_pixels=30 * MB)
+
+
+def test_a_byte_limit_reads_the_same_in_every_message():
+    assert limit_in_mb(25_000_000) == "25 MB"
+    with pytest.raises(ImageRejected, match=r"^The file is 25\.0 MB; the limit is 25 MB\.$"):
+        load_image(b"\0" * 25_000_001, max_bytes=25_000_000, max_pixels=30 * MB)
+    with pytest.raises(ImageRejected, match=r"^The file is larger than the 25 MB limit\.$"):
+        load_image(io.BytesIO(b"\0" * 25_000_001), max_bytes=25_000_000, max_pixels=30 * MB)
 
 
 def test_an_image_over_the_pixel_cap_is_refused_with_its_megapixels():
@@ -164,12 +181,84 @@ def test_all_allowed_formats_load():
         assert loaded.format == fmt and loaded.image.size == (64, 48)
 
 
-def test_only_the_first_frame_of_an_animation_is_used():
+def _two_frames(fmt: str) -> bytes:
     frames = [Image.new("RGB", (16, 16), colour) for colour in ((255, 0, 0), (0, 0, 255))]
-    webp = _encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], lossless=True)
-    loaded = load_image(webp, **LIMITS)
-    red, _, blue = loaded.image.getpixel((8, 8))
-    assert red > 200 and blue < 50
+    return _encode(frames[0], fmt, save_all=True, append_images=frames[1:])
+
+
+@pytest.mark.parametrize("fmt, kind", [("PNG", "frames"), ("WEBP", "frames"), ("TIFF", "pages")])
+def test_animations_and_multi_page_files_are_refused_not_cut_to_their_first_frame(fmt, kind):
+    with pytest.raises(ImageRejected, match=f"This image has 2 {kind}.*single"):
+        load_image(_two_frames(fmt), **LIMITS)
+    with pytest.raises(ImageRejected, match=kind):
+        inspect_image(_two_frames(fmt), **LIMITS)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "TIFF"])
+def test_a_single_frame_saved_by_an_animation_encoder_is_accepted(fmt):
+    single = _encode(Image.new("RGB", (16, 16), (255, 0, 0)), fmt, save_all=True)
+    assert load_image(single, **LIMITS).image.getpixel((8, 8))[0] > 200
+
+
+@pytest.mark.parametrize("size", [(1, 20000), (20000, 1), (2, 101), (101, 2)])
+def test_extreme_aspect_ratios_are_refused(size):
+    strip = _encode(Image.new("L", size, 128), "PNG")
+    with pytest.raises(ImageRejected, match=rf"{size[0]} x {size[1]} pixels; one side may be at most "
+                                            rf"{MAX_ASPECT_RATIO} times the other"):
+        load_image(strip, **LIMITS)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1, MAX_ASPECT_RATIO), (MAX_ASPECT_RATIO, 1), (3, 3), (2, 100)])
+def test_tiny_and_thin_images_within_the_ratio_are_accepted(size):
+    assert load_image(_encode(Image.new("L", size, 128), "PNG"), **LIMITS).image.size == size
+
+
+_HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
+
+
+def _zip_archive() -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("payload.html", _HTML)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "TIFF", "BMP"])
+@pytest.mark.parametrize("tail", [_HTML, _zip_archive()], ids=["html", "zip"])
+def test_data_after_the_end_of_the_image_is_refused(fmt, tail):
+    picture = _encode(Image.fromarray(data.astronaut()).resize((48, 32)), fmt)
+    assert Image.open(io.BytesIO(picture + tail)).size == (48, 32)  # Pillow alone would take it
+    with pytest.raises(ImageRejected, match=f"{len(tail)} bytes of other data after the end of the image"):
+        load_image(picture + tail, **LIMITS)
+
+
+def test_the_image_end_is_found_past_embedded_thumbnails_metadata_and_progressive_scans():
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Camera"
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    picture = Image.fromarray(data.astronaut())
+    files = {
+        "progressive jpeg": _encode(picture, "JPEG", progressive=True, exif=exif, icc_profile=icc),
+        "restart markers": _encode(picture, "JPEG", restart_marker_blocks=1),
+        "tiff with exif and icc": _encode(picture, "TIFF", exif=exif, icc_profile=icc),
+        "compressed tiff": _encode(picture, "TIFF", compression="tiff_lzw"),
+        "tiled tiff": _encode(picture, "TIFF", tiffinfo={322: 64, 323: 64}),
+        "png with text": _encode(picture, "PNG", pnginfo=PngImagePlugin.PngInfo()),
+        "lossless webp": _encode(picture, "WEBP", lossless=True, icc_profile=icc),
+        "palette bmp": _encode(picture.convert("P"), "BMP"),
+    }
+    for name, file in files.items():
+        assert load_image(file, **LIMITS).image.size == (512, 512), name
+        assert load_image(file + b"\0" * 3, **LIMITS).image.size == (512, 512), name  # padding is not data
+        with pytest.raises(ImageRejected, match="after the end of the image"):
+            load_image(file + b"PK\x05\x06", **LIMITS)
+
+
+def test_inspection_reads_the_header_without_decoding():
+    header = inspect_image(_png_claiming(4000, 3000), **LIMITS)  # its pixel data could not even be decoded
+    assert (header.format, header.width, header.height) == ("PNG", 4000, 3000)
 
 
 def test_colour_photos_are_told_apart_from_grey_ones():

@@ -3,6 +3,7 @@ import io
 from pathlib import PurePath
 
 from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import content_disposition_header
 from PIL import Image
 
 from inference.images import encode_image
@@ -27,7 +28,8 @@ def image_response(field, *, fmt: str | None = None, download_name: str | None =
         response = HttpResponse(encode_image(image, target.upper(), quality=95), content_type=CONTENT_TYPES[target])
     if download_name:
         ext = "jpg" if target == "jpeg" else target
-        response["Content-Disposition"] = f'attachment; filename="{download_name}.{ext}"'
+        # RFC 6266: a plain filename="..." for ASCII names, filename*=utf-8''... otherwise.
+        response["Content-Disposition"] = content_disposition_header(True, f"{download_name}.{ext}")
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

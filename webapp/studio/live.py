@@ -25,9 +25,9 @@ def _answer(seq: int, kind: str, render: Callable[[], dict]) -> dict:
         message = render()
     except InferenceError as exc:
         return {"type": "live.error", "seq": seq, "message": str(exc)}
-    except Exception as exc:
+    except Exception:
         log.exception("live %s failed", kind)
-        return {"type": "live.error", "seq": seq, "message": f"The {kind} could not be rendered ({type(exc).__name__})."}
+        return {"type": "live.error", "seq": seq, "message": f"The {kind} could not be rendered; the error was logged."}
     return {**message, "seq": seq, "server_ms": round((time.perf_counter() - started) * 1000, 2)}
 
 

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 # Progress events at most this often, so a fast pipeline doesn't flood the socket.
 PROGRESS_INTERVAL_S = 0.25
+# What the owner reads when a job fails on a bug: the details go to the log only.
+RENDER_FAILED = "Something went wrong while rendering this image. The error was logged; try again, or another model."
 
 
 class Heartbeat:
@@ -89,9 +91,9 @@ def _render(job: Job) -> None:
         job.mark_failed("The job took longer than the time limit and was stopped.")
     except InferenceError as exc:
         job.mark_failed(str(exc))
-    except Exception as exc:
+    except Exception:
         log.exception("job %s failed", job.pk)
-        job.mark_failed(f"Unexpected error while rendering: {type(exc).__name__}: {exc}")
+        job.mark_failed(RENDER_FAILED)
 
 
 @shared_task(name="live.render_frame", ignore_result=True, acks_late=False)

@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from inference.errors import ImageRejected, InferenceError
-from inference.images import load_image
+from inference.images import MAX_ASPECT_RATIO
 from inference.registry import all_models
 
 from .access import mine, owned
@@ -12,6 +12,7 @@ from .files import download_stem, image_response
 from .models import Job, StyleImage
 from .style_bank import style_bank
 from .tools import TOOLS
+from .uploads import check, decode, oversized_errors
 from .visitors import visitor_token
 
 
@@ -38,6 +39,7 @@ def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
         "max_upload_mb": settings.MAX_UPLOAD_MB,
         "max_megapixels": settings.MAX_UPLOAD_MEGAPIXELS,
         "max_files": settings.MAX_UPLOAD_FILES,
+        "max_aspect": MAX_ASPECT_RATIO,
         "sizes": [2, 6, 12, 24],
     })
 
@@ -46,8 +48,10 @@ def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
 def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
     tool = TOOLS.get(tool_name) or _not_found()
     files = request.FILES.getlist("images")
+    refused = oversized_errors(request)  # stopped while arriving: never stored whole
     if not files:
-        return _errors("Choose at least one image.")
+        return JsonResponse({"jobs": [], "errors": refused}, status=400) if refused else \
+            _errors("Choose at least one image.")
     if len(files) > settings.MAX_UPLOAD_FILES:
         return _errors(f"At most {settings.MAX_UPLOAD_FILES} images at a time.")
     try:
@@ -57,17 +61,26 @@ def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
         return _errors(str(exc))
     visitor = visitor_token(request, create=not request.user.is_authenticated) or ""
 
-    jobs, errors, waiting = [], [], False
+    jobs, errors, waiting = [], refused, False
+    # Headers and structure of every file before any decoding: a refused file costs no pixels.
+    accepted = []
     for upload in files:
         try:
-            loaded = load_image(upload, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024,
-                                max_pixels=int(settings.MAX_UPLOAD_MEGAPIXELS * 1_000_000))
+            check(upload)
+            accepted.append(upload)
+        except ImageRejected as exc:
+            errors.append({"file": upload.name, "message": str(exc)})
+    for upload in accepted:
+        try:
+            loaded = decode(upload)
         except ImageRejected as exc:
             errors.append({"file": upload.name, "message": str(exc)})
             continue
         image, notice = tool.prepare(loaded)
+        del loaded  # one decoded picture held at a time
         job = Job.submit(owner=request.user, visitor=visitor, tool=tool.name, model_name=spec.name,
                          params=params, image=image, original_name=upload.name, notice=notice)
+        del image
         jobs.append(job.as_event())
         waiting = waiting or job.queue_unreachable
     response = {"jobs": jobs, "errors": errors}
@@ -124,11 +137,13 @@ def _not_found():
 def style_upload(request: HttpRequest) -> JsonResponse:
     """Add one of the person's own style images (AdaIN styles); JSON for the page."""
     upload = request.FILES.get("image")
+    refused = oversized_errors(request)
     if upload is None:
-        return _errors("Choose a picture to use as a style.")
+        return JsonResponse({"jobs": [], "errors": refused}, status=400) if refused else \
+            _errors("Choose a picture to use as a style.")
     try:
-        loaded = load_image(upload, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024,
-                            max_pixels=int(settings.MAX_UPLOAD_MEGAPIXELS * 1_000_000))
+        check(upload)
+        loaded = decode(upload)
     except ImageRejected as exc:
         return _errors(str(exc))
     visitor = visitor_token(request, create=not request.user.is_authenticated) or ""

@@ -1,0 +1,63 @@
+"""Uploaded images: the byte cap applied while a file arrives, then the checks before any decoding.
+
+One limit, in MB of 1,000,000 bytes (``settings.MAX_UPLOAD_MB``), is what the
+page states, what :class:`CappedUploadHandler` stops at and what
+:func:`inference.images.load_image` checks again.
+"""
+import threading
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+
+from inference.images import ImageHeader, LoadedImage, inspect_image, load_image, too_large_message
+
+# One full decode at a time in this process: a request of 20 large photos, or
+# 20 such requests, holds one decoded picture, not twenty (bench/upload_memory.py).
+_DECODE_SLOT = threading.BoundedSemaphore(1)
+
+
+def max_upload_bytes() -> int:
+    return settings.MAX_UPLOAD_MB * 1_000_000
+
+
+def limits() -> dict:
+    return {"max_bytes": max_upload_bytes(), "max_pixels": int(settings.MAX_UPLOAD_MEGAPIXELS * 1_000_000)}
+
+
+class CappedUploadHandler(FileUploadHandler):
+    """Stops receiving a file as soon as it passes the cap; the file is dropped, never stored whole.
+
+    Listed first in FILE_UPLOAD_HANDLERS: it passes chunks on to Django's own
+    handlers until the cap, then skips the rest of that file and notes its
+    name in ``request.oversized_uploads`` for the view to report.
+    """
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        if start + len(raw_data) > max_upload_bytes():
+            oversized = getattr(self.request, "oversized_uploads", [])
+            oversized.append(self.file_name)
+            self.request.oversized_uploads = oversized
+            raise SkipFile()
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # the next handler builds the file
+
+
+def oversized_errors(request) -> list[dict]:
+    """The refusals of files the handler stopped, as the upload views report errors."""
+    return [{"file": name, "message": too_large_message(max_upload_bytes())}
+            for name in getattr(request, "oversized_uploads", [])]
+
+
+def check(upload) -> ImageHeader:
+    """Every check that needs no pixels (:func:`inference.images.inspect_image`); ImageRejected if refused."""
+    upload.seek(0)
+    return inspect_image(upload, **limits())
+
+
+def decode(upload) -> LoadedImage:
+    """The full decode (:func:`inference.images.load_image`), one at a time in this process."""
+    with _DECODE_SLOT:
+        upload.seek(0)
+        return load_image(upload, **limits())
