@@ -150,8 +150,10 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "webapp.channel_layer.StudioChannelLayer",
         "CONFIG": {
+            # Commands beyond the pool wait for a connection (webapp/channel_layer.py).
+            "pool_size": env_int("CHANNEL_LAYER_POOL", 100, minimum=2),
             # redis-py 8 defaults socket_timeout to 5 s, the same as channels_redis's
             # BRPOP timeout, which kills idle consumers: keep it well above.
             "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
@@ -201,6 +203,9 @@ LIVE_FRAME_TIMEOUT_S = env_float("LIVE_FRAME_TIMEOUT_S", 10.0, minimum=0.5)
 LIVE_WORKER_THREADS = env_int("LIVE_WORKER_THREADS", 8, minimum=1)
 # torch intra-op threads in the live worker; 0 keeps torch's default (one per core).
 # On the 2-core development machine 1 and 0 measured within noise (README, Benchmarks).
+# Bytes sent to a socket whose client stopped reading, beyond the server's own buffer,
+# before it is dropped (webapp/socket_guards.py).
+SOCKET_SEND_BUFFER_KB = env_int("SOCKET_SEND_BUFFER_KB", 1024, minimum=16)
 LIVE_TORCH_THREADS = env_int("LIVE_TORCH_THREADS", 0, minimum=0)
 # Stylize previews are rendered with the photo's longer side at most this many pixels.
 STYLE_PREVIEW_SIDE = env_int("STYLE_PREVIEW_SIDE", 256, minimum=64)
