@@ -206,6 +206,8 @@ LIVE_WORKER_THREADS = env_int("LIVE_WORKER_THREADS", 8, minimum=1)
 # Bytes sent to a socket whose client stopped reading, beyond the server's own buffer,
 # before it is dropped (webapp/socket_guards.py).
 SOCKET_SEND_BUFFER_KB = env_int("SOCKET_SEND_BUFFER_KB", 1024, minimum=16)
+# The kernel's send buffer of each WebSocket (Linux doubles it): a few live answers.
+SOCKET_KERNEL_BUFFER_KB = env_int("SOCKET_KERNEL_BUFFER_KB", 64, minimum=8)
 LIVE_TORCH_THREADS = env_int("LIVE_TORCH_THREADS", 0, minimum=0)
 # Stylize previews are rendered with the photo's longer side at most this many pixels.
 STYLE_PREVIEW_SIDE = env_int("STYLE_PREVIEW_SIDE", 256, minimum=64)

@@ -9,6 +9,7 @@ SendBuffer: ASGI has no flow control, and Daphne buffers whatever an
 application sends to a client that does not read, without limit. Under Daphne
 this registers a Twisted streaming producer (`Outbox`) on the connection; the
 transport pauses it when its buffer is full and resumes it once drained.
+The kernel's send buffer is pinned to SOCKET_KERNEL_BUFFER_KB (Linux doubles it).
 Consumers read `scope["outbox"].writable` before starting more work, and a
 socket that is sent more than SOCKET_SEND_BUFFER_KB while paused is dropped.
 Under another server (or a test communicator) there is no transport to watch
@@ -16,6 +17,7 @@ and the scope has no outbox.
 """
 import functools
 import logging
+import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -66,7 +68,8 @@ class SameOriginValidator:
 class Outbox:
     """A Twisted push producer for one socket: `writable` is False while the transport's buffer is full."""
 
-    def __init__(self):
+    def __init__(self, inner=None):
+        self.inner = inner  # the producer the transport had (Twisted web's HTTPChannel): still told
         self.writable = True
         self.sent_while_full = 0
         self._listeners = []
@@ -77,25 +80,39 @@ class Outbox:
 
     def pauseProducing(self) -> None:  # noqa: N802 (Twisted's IPushProducer)
         self.writable = False
+        if self.inner is not None:
+            self.inner.pauseProducing()
 
     def resumeProducing(self) -> None:  # noqa: N802
         self.writable = True
         self.sent_while_full = 0
+        if self.inner is not None:
+            self.inner.resumeProducing()
         for callback in self._listeners:
             callback()
 
     def stopProducing(self) -> None:  # noqa: N802
         self.writable = False
         self._listeners.clear()
+        if self.inner is not None:
+            self.inner.stopProducing()
 
 
 def _daphne_protocol(send):
-    # Daphne hands each application `partial(server.handle_reply, protocol)`; the
-    # protocol is autobahn's, whose registerProducer is its public flow-control API.
+    # Daphne hands each application `partial(server.handle_reply, protocol)`, and
+    # the protocol (autobahn's) writes to a Twisted transport.
     protocol = send.args[0] if isinstance(send, functools.partial) and send.args else None
-    if hasattr(protocol, "registerProducer") and hasattr(protocol, "dropConnection"):
+    if hasattr(getattr(protocol, "transport", None), "registerProducer") and hasattr(protocol, "dropConnection"):
         return protocol
     return None
+
+
+def _pin_kernel_buffer(transport) -> None:
+    # Linux grows a socket's send buffer up to tcp_wmem's 4 MB even towards a client
+    # that reads nothing; a fixed size bounds that too, and lets Twisted's buffer fill.
+    handle = getattr(transport, "getHandle", lambda: None)()
+    if isinstance(handle, socket.socket):
+        handle.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, settings.SOCKET_KERNEL_BUFFER_KB * 1024)
 
 
 class SendBuffer:
@@ -106,11 +123,15 @@ class SendBuffer:
         protocol = _daphne_protocol(send) if scope["type"] == "websocket" else None
         if protocol is None:
             return await self.app(scope, receive, send)
-        outbox = Outbox()
-        try:
-            protocol.registerProducer(outbox, True)
-        except RuntimeError:  # someone else already watches this transport
-            return await self.app(scope, receive, send)
+        transport = protocol.transport
+        # The upgraded HTTP connection's channel is the transport's producer; the outbox takes
+        # its place and passes every call on to it.
+        inner = getattr(transport, "producer", None)
+        if inner is not None:
+            transport.unregisterProducer()
+        outbox = Outbox(inner)
+        transport.registerProducer(outbox, True)
+        _pin_kernel_buffer(transport)
         limit = settings.SOCKET_SEND_BUFFER_KB * 1024
 
         async def bounded_send(message):
