@@ -15,6 +15,9 @@ os.environ["ATELIER_DATA_DIR"] = str(_data)
 os.environ["ATELIER_MODELS_DIR"] = str(_data / "models")
 # Short, so the test that kills a worker sees its job handed out again quickly.
 os.environ.setdefault("CELERY_VISIBILITY_TIMEOUT", "10")
+# The whole suite signs up and uploads from 127.0.0.1; the rate-limit tests set their own rates.
+os.environ.setdefault("SIGNUP_RATE", "10000/h")
+os.environ.setdefault("UPLOAD_RATE", "10000/h")
 atexit.register(shutil.rmtree, _data, ignore_errors=True)
 
 if not os.environ.get("REDIS_URL"):
