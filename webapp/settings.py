@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "webapp.studio.visitors.VisitorCookieMiddleware",
     "webapp.headers.SecurityHeadersMiddleware",
+    # Answers django-ratelimit's refusals with RATELIMIT_VIEW (429).
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it answers a locked-out login with 429.
     "axes.middleware.AxesMiddleware",
 ]
