@@ -20,6 +20,9 @@ os.environ.setdefault("JOB_HEARTBEAT_S", "0.5")
 os.environ.setdefault("JOB_LEASE_S", "3")
 os.environ.setdefault("JOB_SWEEP_INTERVAL_S", "1")
 os.environ.setdefault("JOB_REQUEUE_AFTER_S", "5")
+# The whole suite signs up and uploads from 127.0.0.1; the rate-limit tests set their own rates.
+os.environ.setdefault("SIGNUP_RATE", "10000/h")
+os.environ.setdefault("UPLOAD_RATE", "10000/h")
 atexit.register(shutil.rmtree, _data, ignore_errors=True)
 
 if not os.environ.get("REDIS_URL"):

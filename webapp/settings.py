@@ -6,6 +6,7 @@ Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and
 ATELIER_HTTPS=1.
 """
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
     "webapp.accounts",
     "webapp.studio",
     "webapp.gallery",
@@ -60,6 +62,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "webapp.studio.visitors.VisitorCookieMiddleware",
+    "webapp.headers.SecurityHeadersMiddleware",
+    # Answers django-ratelimit's refusals with RATELIMIT_VIEW (429).
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "webapp.urls"
@@ -101,6 +109,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes counts failed logins (the site's and the admin's) per address.
+AUTHENTICATION_BACKENDS = ["webapp.accounts.backends.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
+# django-ratelimit: sign-ups per address, uploads per person ("count/period": s, m, h, d).
+SIGNUP_RATE = env_str("SIGNUP_RATE", "5/h")
+UPLOAD_RATE = env_str("UPLOAD_RATE", "60/h")
+RATELIMIT_VIEW = "webapp.accounts.views.too_many_requests"
+# Anonymous visitors' unclaimed jobs and files are deleted after this long (manage.py cleanup_visitors).
+VISITOR_MAX_AGE_S = env_int("VISITOR_MAX_AGE_DAYS", 7, minimum=1) * 86400
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -156,14 +177,25 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Pages run only their own scripts and styles (webapp/headers.py); images may be data: or blob: URLs.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 
-# Redis carries the Celery broker and the channel layer.
+# Redis carries the Celery broker, the channel layer and the cache (rate-limit counters).
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                      "KEY_PREFIX": "atelier"}}
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "webapp.channel_layer.StudioChannelLayer",
         "CONFIG": {
+            # Commands beyond the pool wait for a connection (webapp/channel_layer.py).
+            "pool_size": env_int("CHANNEL_LAYER_POOL", 100, minimum=2),
             # redis-py 8 defaults socket_timeout to 5 s, the same as channels_redis's
             # BRPOP timeout, which kills idle consumers: keep it well above.
             "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
@@ -235,6 +267,11 @@ LIVE_FRAME_TIMEOUT_S = env_float("LIVE_FRAME_TIMEOUT_S", 10.0, minimum=0.5)
 LIVE_WORKER_THREADS = env_int("LIVE_WORKER_THREADS", 8, minimum=1)
 # torch intra-op threads in the live worker; 0 keeps torch's default (one per core).
 # On the 2-core development machine 1 and 0 measured within noise (README, Benchmarks).
+# Bytes sent to a socket whose client stopped reading, beyond the server's own buffer,
+# before it is dropped (webapp/socket_guards.py).
+SOCKET_SEND_BUFFER_KB = env_int("SOCKET_SEND_BUFFER_KB", 1024, minimum=16)
+# The kernel's send buffer of each WebSocket (Linux doubles it): a few live answers.
+SOCKET_KERNEL_BUFFER_KB = env_int("SOCKET_KERNEL_BUFFER_KB", 64, minimum=8)
 LIVE_TORCH_THREADS = env_int("LIVE_TORCH_THREADS", 0, minimum=0)
 # Stylize previews are rendered with the photo's longer side at most this many pixels.
 STYLE_PREVIEW_SIDE = env_int("STYLE_PREVIEW_SIDE", 256, minimum=64)

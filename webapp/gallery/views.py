@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from webapp.studio.access import valid_uuids
@@ -136,6 +137,8 @@ def _active_link(token: str) -> ShareLink:
     return link
 
 
+# Shared pages and images are never kept by a browser or proxy: a revoked link must stop working at once.
+@never_cache
 @require_GET
 def shared(request: HttpRequest, token: str) -> HttpResponse:
     link = _active_link(token)
@@ -145,6 +148,7 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
                                                           "items": link.shared_items()})
 
 
+@never_cache
 @require_GET
 def shared_file(request: HttpRequest, token: str, item_id, kind: str) -> HttpResponse:
     link = _active_link(token)

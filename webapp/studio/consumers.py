@@ -5,15 +5,13 @@ Only the owner's group is joined, so a socket never sees another person's jobs.
 import json
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 
 from .models import owner_group
+from .sockets import ProtocolConsumer
 from .visitors import SESSION_KEY
 
-MAX_TEXT_FRAME = 4096
 
-
-class StudioConsumer(AsyncWebsocketConsumer):
+class StudioConsumer(ProtocolConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
@@ -34,23 +32,5 @@ class StudioConsumer(AsyncWebsocketConsumer):
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if bytes_data is not None or text_data is None or len(text_data) > MAX_TEXT_FRAME:
-            await self._error("Expected a small JSON text message.")
-            return
-        try:
-            message = json.loads(text_data)
-        except json.JSONDecodeError:
-            await self._error("Malformed JSON.")
-            return
-        if not isinstance(message, dict) or message.get("type") != "ping":
-            await self._error("Unknown message type.")
-            return
-        await self.send(text_data=json.dumps({"type": "pong"}))
-
     async def job_update(self, event: dict) -> None:
         await self.send(text_data=json.dumps({"type": "job", "job": event["job"]}))
-
-    async def _error(self, message: str) -> None:
-        await self.send(text_data=json.dumps({"type": "error", "message": message}))
-

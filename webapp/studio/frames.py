@@ -19,6 +19,12 @@ Every socket
   the same request may succeed when sent again. The socket stays open after
   any error.
 
+Every message (text, and a binary frame's header) is read by `read_json`: a
+JSON object of at most MAX_TEXT_BYTES, nested at most MAX_DEPTH deep, whose
+numbers are finite and whole numbers within ±MAX_SAFE_INT (what a browser's
+Number holds exactly); "seq" is a whole number 0..MAX_SAFE_INT (`check_seq`).
+Anything else is answered with an error.
+
 /ws/sketch/ (SketchConsumer)
   client -> server  text {"type": "config", "model": name, "dropout": bool, "norm": "official"|"eval",
                           "seed": int|null}
@@ -58,6 +64,10 @@ import struct
 
 MAX_FRAME_BYTES = 900 * 1024
 MAX_HEADER_BYTES = 1024
+MAX_TEXT_BYTES = 8192
+MAX_DEPTH = 6
+# JavaScript's Number.MAX_SAFE_INTEGER: a larger seq or seed would not survive the round trip.
+MAX_SAFE_INT = 2**53 - 1
 
 # Image kinds by direction (see the docstring); `image_kind` names them.
 REQUEST_IMAGES = ("png", "webp")
@@ -85,16 +95,68 @@ def unpack(data: bytes, accept: tuple[str, ...] = REQUEST_IMAGES) -> tuple[dict,
     (length,) = struct.unpack(">I", data[:4])
     if length > MAX_HEADER_BYTES or 4 + length > len(data):
         raise FrameError("Frame header length is out of range.")
-    try:
-        header = json.loads(data[4:4 + length])
-    except (UnicodeDecodeError, ValueError):
-        raise FrameError("Frame header is not JSON.") from None
-    if not isinstance(header, dict):
-        raise FrameError("Frame header must be a JSON object.")
+    header = read_json(data[4:4 + length], what="Frame header")
     payload = data[4 + length:]
     if image_kind(payload) not in accept:
         raise FrameError(f"Frame image must be {' or '.join(_NAMES[kind] for kind in accept)}.")
     return header, payload
+
+
+def read_json(raw: str | bytes | None, what: str = "Message") -> dict:
+    """A client's JSON object, checked for size, depth and number range; FrameError otherwise."""
+    if raw is None or len(raw) > MAX_TEXT_BYTES:
+        raise FrameError(f"{what} must be JSON text of at most {MAX_TEXT_BYTES} bytes.")
+    try:
+        value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_safe_int)
+    except _NumberError as exc:
+        raise FrameError(f"{what}: {exc}") from None
+    except (RecursionError, UnicodeDecodeError, ValueError):
+        raise FrameError(f"{what} is not JSON.") from None
+    if not isinstance(value, dict):
+        raise FrameError(f"{what} must be a JSON object.")
+    if _depth(value) > MAX_DEPTH:
+        raise FrameError(f"{what} is nested more than {MAX_DEPTH} levels deep.")
+    return value
+
+
+def check_seq(value) -> int:
+    """A request's "seq": a whole number 0..MAX_SAFE_INT; FrameError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SAFE_INT:
+        raise FrameError(f"A request needs a \"seq\": a whole number from 0 to {MAX_SAFE_INT}.")
+    return value
+
+
+class _NumberError(ValueError):
+    pass
+
+
+def _refuse_constant(name: str):
+    raise _NumberError(f"{name} is not a number this protocol accepts.")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _NumberError(f"{text[:20]} is out of range.")
+    return value
+
+
+def _safe_int(text: str) -> int:
+    # Checked on the digits first: int() of thousands of digits is itself slow.
+    if len(text.lstrip("-")) > 16 or abs(int(text)) > MAX_SAFE_INT:
+        raise _NumberError(f"{text[:20]} is out of range (at most {MAX_SAFE_INT}).")
+    return int(text)
+
+
+def _depth(value) -> int:
+    """How deeply containers nest in a parsed JSON value (iterative: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def image_kind(payload: bytes) -> str | None:

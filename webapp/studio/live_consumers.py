@@ -2,6 +2,10 @@
 
 The messages and the newest-wins rules are defined in frames.py; this module
 enforces them (LatestWinsConsumer) for Sketch frames and Stylize previews.
+
+Backpressure: a request goes to the worker only once the previous answer has
+left the server (the socket's outbox, webapp/socket_guards.py, is writable), so
+a client that stops reading holds at most one answer in the server's memory.
 """
 import asyncio
 import base64
@@ -9,18 +13,16 @@ import json
 import time
 
 from asgiref.sync import sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from inference.errors import InferenceError
 
-from .frames import FrameError, pack, unpack
+from .frames import FrameError, check_seq, pack, unpack
+from .sockets import ProtocolConsumer
 from .tools import TOOLS, sketch_options
 
-MAX_TEXT_FRAME = 8192
 
-
-class LatestWinsConsumer(AsyncWebsocketConsumer):
+class LatestWinsConsumer(ProtocolConsumer):
     """Newest-wins request handling; subclasses say how to start one request's work."""
 
     last_seq = -1
@@ -34,6 +36,9 @@ class LatestWinsConsumer(AsyncWebsocketConsumer):
         self.tokens = self.max_fps / 2
         self.refilled = time.monotonic()
         self.watchdog: asyncio.Task | None = None
+        self.outbox = self.scope.get("outbox")
+        if self.outbox is not None:
+            self.outbox.when_writable(lambda: asyncio.ensure_future(self._drained()))
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
@@ -44,10 +49,13 @@ class LatestWinsConsumer(AsyncWebsocketConsumer):
         """Send one request to the live worker; it answers with `done(seq, ...)` or `failed(seq, ...)`."""
         raise NotImplementedError
 
+    @property
+    def writable(self) -> bool:
+        """Whether the last answer has left the server (always, outside Daphne: nothing to watch)."""
+        return self.outbox is None or self.outbox.writable
+
     async def submit(self, seq, work) -> None:
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-            await self.error("A request needs a non-negative integer seq.")
-            return
+        seq = check_seq(seq)
         if seq <= self.last_seq:
             self.dropped += 1  # stale: a newer request was already received
             return
@@ -55,7 +63,7 @@ class LatestWinsConsumer(AsyncWebsocketConsumer):
             await self.error(f"Too many requests: at most {self.max_fps:g} per second.", seq=seq)
             return
         self.last_seq = seq
-        if self.in_flight is None:
+        if self.in_flight is None and self.writable:
             await self._dispatch(seq, work)
         else:
             if self.pending is not None:
@@ -86,10 +94,14 @@ class LatestWinsConsumer(AsyncWebsocketConsumer):
 
     async def _settle(self) -> None:
         self.in_flight = None
-        if self.pending is not None:
+        if self.pending is not None and self.writable:
             seq, work = self.pending
             self.pending = None
             await self._dispatch(seq, work)
+
+    async def _drained(self) -> None:
+        if self.in_flight is None and self.pending is not None and self.writable:
+            await self._settle()
 
     async def answered(self, seq: int) -> bool:
         """Whether `seq` is the request in flight (else its answer came too late and is ignored)."""
@@ -100,57 +112,17 @@ class LatestWinsConsumer(AsyncWebsocketConsumer):
             await self.error(event["message"], seq=event["seq"])
             await self._settle()
 
-    async def error(self, message: str, seq: int | None = None, retry: bool = False) -> None:
-        payload = {"type": "error", "message": message}
-        if seq is not None:
-            payload["seq"] = seq
-        if retry:
-            payload["retry"] = True
-        await self.send(text_data=json.dumps(payload))
-
-    async def read_json(self, text: str | None) -> dict | None:
-        """The message as a dict, or None after telling the client what was wrong."""
-        if text is None or len(text) > MAX_TEXT_FRAME:
-            await self.error("Expected a small JSON text message.")
-            return None
-        try:
-            message = json.loads(text)
-        except json.JSONDecodeError:
-            await self.error("Malformed JSON.")
-            return None
-        if not isinstance(message, dict):
-            await self.error("Unknown message type.")
-            return None
-        if message.get("type") == "ping":
-            await self.send(text_data=json.dumps({"type": "pong"}))
-            return None
-        return message
-
 
 class SketchConsumer(LatestWinsConsumer):
     """/ws/sketch/: a config, then drawings; each answered with its picture (frames.py)."""
 
     config: dict | None = None
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if bytes_data is not None:
-            await self._frame(bytes_data)
-            return
-        message = await self.read_json(text_data)
-        if message is None:
-            return
-        if message.get("type") == "config":
-            await self._configure(message)
-        else:
-            await self.error("Unknown message type.")
-
-    async def _configure(self, message: dict) -> None:
-        try:
-            spec = TOOLS["sketch"].check_model(str(message.get("model", "")))
-            options = sketch_options(message)
-        except InferenceError as exc:
-            await self.error(str(exc))
-            return
+    async def on_message(self, message: dict) -> None:
+        if message.get("type") != "config":
+            raise FrameError("Unknown message type.")
+        spec = TOOLS["sketch"].check_model(str(message.get("model", "")))
+        options = sketch_options(message)
         self.config = {"model": spec.name, "options": options}
         await self.send(text_data=json.dumps({
             "type": "config", "model": spec.name, "input_size": spec.input_size,
@@ -158,15 +130,10 @@ class SketchConsumer(LatestWinsConsumer):
             "options": options,
         }))
 
-    async def _frame(self, data: bytes) -> None:
+    async def on_frame(self, data: bytes) -> None:
         if self.config is None:
-            await self.error("Choose a model first: send a config message.")
-            return
-        try:
-            header, payload = unpack(data)
-        except FrameError as exc:
-            await self.error(str(exc))
-            return
+            raise FrameError("Choose a model first: send a config message.")
+        header, payload = unpack(data)
         await self.submit(header.get("seq"), (self.config, payload))
 
     async def start_work(self, seq: int, work) -> None:
@@ -192,34 +159,25 @@ class StylizeConsumer(LatestWinsConsumer):
 
     photo: bytes | None = None
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if bytes_data is not None:
-            try:
-                header, payload = unpack(bytes_data)
-            except FrameError as exc:
-                await self.error(str(exc))
-                return
-            if header.get("type") != "photo":
-                await self.error("Binary frames carry the photo: header {\"type\": \"photo\"}.")
-                return
-            self.photo = payload
-            await self.send(text_data=json.dumps({"type": "photo", "bytes": len(payload)}))
-            return
-        message = await self.read_json(text_data)
-        if message is None:
-            return
+    async def on_frame(self, data: bytes) -> None:
+        header, payload = unpack(data)
+        if header.get("type") != "photo":
+            raise FrameError("Binary frames carry the photo: header {\"type\": \"photo\"}.")
+        self.photo = payload
+        await self.send(text_data=json.dumps({"type": "photo", "bytes": len(payload)}))
+
+    async def on_message(self, message: dict) -> None:
         if message.get("type") != "preview":
-            await self.error("Unknown message type.")
-            return
+            raise FrameError("Unknown message type.")
         if self.photo is None:
-            await self.error("Send the photo first.")
-            return
+            raise FrameError("Send the photo first.")
+        seq = check_seq(message.get("seq"))
         try:
             blend = await self._blend(message.get("blend"))
         except InferenceError as exc:
-            await self.error(str(exc), seq=message.get("seq") if isinstance(message.get("seq"), int) else None)
+            await self.error(str(exc), seq=seq)
             return
-        await self.submit(message.get("seq"), (blend.as_dict(), self.photo))
+        await self.submit(seq, (blend.as_dict(), self.photo))
 
     async def _blend(self, data):
         from channels.db import database_sync_to_async

@@ -5,13 +5,14 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from .models import Job, StyleImage
-from .visitors import SESSION_KEY
+from .visitors import claimable_visitor
 
 
 @receiver(user_logged_in)
 def hand_over_visitor_work(sender, request, user, **kwargs) -> None:
-    """A visitor who signs up or logs in keeps the jobs and style images they made before."""
-    visitor = request.session.pop(SESSION_KEY, None) if request is not None else None
+    """A visitor who signs up or logs in keeps the jobs and style images they made before in
+    this browser (visitors.py: a planted session hands nothing over)."""
+    visitor = claimable_visitor(request) if request is not None else None
     if not visitor:
         return
     Job.hand_over(visitor, user)

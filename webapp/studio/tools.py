@@ -97,13 +97,17 @@ def sketch_options(data: dict) -> dict:
     dropout = data.get("dropout", False)
     if isinstance(dropout, str):
         dropout = dropout.lower() in ("1", "true", "on", "yes")
+    elif not isinstance(dropout, bool) and dropout is not None:
+        raise InferenceError("dropout must be true or false.")
     seed = data.get("seed")
     if seed in ("", None):
         seed = None
     else:
+        if isinstance(seed, (bool, float, list, dict)):
+            raise InferenceError("seed must be a whole number.")
         try:
             seed = int(seed)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InferenceError("seed must be a whole number.") from None
         if not 0 <= seed < 2**31:
             raise InferenceError("seed must be between 0 and 2147483647.")

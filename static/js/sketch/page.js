@@ -100,6 +100,10 @@ function selectTool(tool) {
 }
 
 document.querySelectorAll(".tool").forEach((b) => b.addEventListener("click", () => selectTool(b.dataset.tool)));
+// The brush dots are sized here: the Content-Security-Policy allows no inline styles.
+document.querySelectorAll(".size span").forEach((dot) => {
+  dot.style.width = dot.style.height = `${dot.parentElement.dataset.size}px`;
+});
 document.querySelectorAll(".size").forEach((b) => b.addEventListener("click", () => {
   canvas.size = Number(b.dataset.size);
   document.querySelectorAll(".size").forEach((o) => o.classList.toggle("active", o === b));
