@@ -19,6 +19,8 @@ from .models import Job
 log = logging.getLogger(__name__)
 
 UPLOAD_TEMP_MAX_AGE_S = 24 * 3600
+# Visitors' unclaimed work is judged in days: once an hour is plenty.
+VISITOR_CLEANUP_INTERVAL_S = 3600
 BATCH = 500  # jobs per sweep: a backlog drains over a few sweeps, no sweep holds the database long
 
 
@@ -52,11 +54,17 @@ def remove_upload_temp_files(max_age_s: float = UPLOAD_TEMP_MAX_AGE_S) -> int:
 
 
 def _loop(stop: threading.Event) -> None:
+    from .cleanup import cleanup_visitors
+
+    last_cleanup = float("-inf")
     while True:
         try:
             close_old_connections()
             sweep()
             remove_upload_temp_files()
+            if time.monotonic() - last_cleanup >= VISITOR_CLEANUP_INTERVAL_S:
+                last_cleanup = time.monotonic()
+                cleanup_visitors()
         except Exception:  # the database may be restarting: try again next time
             log.warning("job sweep failed", exc_info=True)
         finally:
