@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from inference.nets.rrdbnet import RRDBNet, config_from_checkpoint, detect_layout, from_checkpoint, to_our_keys
+from inference.nets.rrdbnet import RRDBNet, config_from_state_dict, detect_layout, from_checkpoint, to_our_keys
 from torch_threads import one_torch_thread  # noqa: F401
 
 # Logical weights: ("first" | "trunk" | "up1" | "up2" | "hr" | "last") or (block, rdb, conv) -> (weight, bias).
@@ -145,7 +145,7 @@ def test_real_size_checkpoints_map_onto_the_full_network_key_for_key(layout, sca
         if layout == "basicsr":
             state = {"params_ema": state}
         ours = to_our_keys(state)
-        config = config_from_checkpoint(ours)
+        config = config_from_state_dict(ours)
         assert config == {"in_nc": 3, "out_nc": 3, "num_feat": 64, "num_block": 23, "num_grow_ch": 32, "scale": scale}
         expected = RRDBNet(scale=scale).state_dict()
     assert set(ours) == set(expected)
