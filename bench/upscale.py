@@ -2,10 +2,11 @@
 
     python bench/upscale.py                                  # PRSR 1 and 8 samples of 32x32, RRDBNet x4 on 128x128
     python bench/upscale.py --samples 8 --naive-rows 32      # the naive sampler over the whole image (minutes)
-    python bench/upscale.py --prior-layers 20 --prior-features 48 --skip-rrdb
+    python bench/upscale.py --random --prior-layers 20 --prior-features 48 --skip-rrdb
 
-PRSR runs with random weights (the time does not depend on them) at the
-given sizes, on the CPU with the torch threads asked for. The naive sampler
+PRSR runs the bundled demo model (prsr-faces) when it is installed, else (or
+with --random) random weights at the given sizes (the time does not depend
+on the weights), on the CPU with the torch threads asked for. The naive sampler
 runs the whole prior once per sub-pixel; its time per row is constant, so by
 default it is timed on the first ``--naive-rows`` rows and scaled to the
 whole image (printed as "extrapolated"). RRDBNet (23 blocks, 64 features,
@@ -24,6 +25,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from inference.catalog.upscale import PRSR_DEMO  # noqa: E402
 from inference.nets.prsr import PixelRecursiveSR  # noqa: E402
 from inference.nets.rrdbnet import RRDBNet  # noqa: E402
 
@@ -81,20 +83,35 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=32, help="PRSR output side (default: 32)")
     parser.add_argument("--samples", type=int, nargs="+", default=[1, 8], help="batch sizes (default: 1 8)")
     parser.add_argument("--naive-rows", type=int, default=2, help="rows the naive sampler is timed on (default: 2)")
-    parser.add_argument("--prior-features", type=int, default=36)
-    parser.add_argument("--prior-layers", type=int, default=6)
-    parser.add_argument("--cond-features", type=int, default=32)
-    parser.add_argument("--cond-blocks", type=int, default=6)
+    parser.add_argument("--random", action="store_true", help="random PRSR weights at the sizes below, "
+                        "even when the bundled model is installed")
+    parser.add_argument("--prior-features", type=int, default=PRSR_DEMO["prior_features"])
+    parser.add_argument("--prior-layers", type=int, default=PRSR_DEMO["prior_layers"])
+    parser.add_argument("--cond-features", type=int, default=PRSR_DEMO["cond_features"])
+    parser.add_argument("--cond-blocks", type=int, default=PRSR_DEMO["cond_blocks"])
     parser.add_argument("--rrdb-size", type=int, default=128, help="RRDBNet input side (default: 128)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--skip-rrdb", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = PixelRecursiveSR(scale=4, cond_features=args.cond_features, cond_blocks=args.cond_blocks,
-                             prior_features=args.prior_features, prior_layers=args.prior_layers).eval()
-    print(f"PRSR {args.size}x{args.size}, prior {args.prior_layers} layers x {args.prior_features} features, "
-          f"conditioning {args.cond_blocks} blocks x {args.cond_features}, {args.threads} thread(s)")
+    from inference.registry import get_spec
+
+    spec = get_spec("prsr-faces")
+    if spec.installed and not args.random:
+        from inference.engine import load_net
+
+        model = load_net(spec, device="cpu")
+        source = f"the bundled {spec.name} model"
+        sizes = {k: spec.options[k] for k in ("prior_layers", "prior_features", "cond_blocks", "cond_features")}
+    else:
+        sizes = {"prior_layers": args.prior_layers, "prior_features": args.prior_features,
+                 "cond_blocks": args.cond_blocks, "cond_features": args.cond_features}
+        model = PixelRecursiveSR(scale=4, **sizes).eval()
+        source = "random weights"
+    print(f"PRSR {args.size}x{args.size} ({source}), prior {sizes['prior_layers']} layers x "
+          f"{sizes['prior_features']} features, conditioning {sizes['cond_blocks']} blocks x "
+          f"{sizes['cond_features']}, {args.threads} thread(s)")
     for samples in args.samples:
         fast, naive, extrapolated = time_prsr(model, samples, args.size, args.naive_rows)
         note = f" (extrapolated from {args.naive_rows} rows)" if extrapolated else ""

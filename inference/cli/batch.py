@@ -154,7 +154,15 @@ def check_common_options(parser: argparse.ArgumentParser, args: argparse.Namespa
         parser.error(f"--out {args.out} exists and is not a folder")
 
 
-def pending_jobs(args: argparse.Namespace, tag: str) -> tuple[list[Job], int, list[tuple[Path, str]]] | None:
+def sample_paths(target: Path, samples: int) -> list[Path]:
+    """A job's output files: ``target`` itself, or ``photo.model.s0.png`` ... for several samples."""
+    if samples == 1:
+        return [target]
+    return [target.with_name(f"{target.stem}.s{k}{target.suffix}") for k in range(samples)]
+
+
+def pending_jobs(args: argparse.Namespace, tag: str,
+                 samples: int = 1) -> tuple[list[Job], int, list[tuple[Path, str]]] | None:
     """(jobs to do, outputs skipped because they exist, clashes already reported); None if no image was found."""
     jobs, failures = collect_jobs(args.inputs, args.out, OUTPUT_EXTENSIONS[args.format], tag)
     for source, message in failures:
@@ -162,7 +170,7 @@ def pending_jobs(args: argparse.Namespace, tag: str) -> tuple[list[Job], int, li
     if not jobs and not failures:
         error("no images found in the given inputs (looked for " + ", ".join(sorted(IMAGE_EXTENSIONS)) + ")")
         return None
-    todo = [job for job in jobs if args.overwrite or not job.target.exists()]
+    todo = [job for job in jobs if args.overwrite or not all(p.exists() for p in sample_paths(job.target, samples))]
     return todo, len(jobs) - len(todo), failures
 
 
@@ -178,7 +186,7 @@ def summarise(done: int, skipped: int, failures: list, *, verb: str, out: Path) 
 
 
 def run_batch(args: argparse.Namespace, *, tool: str, verb: str, models: Sequence[tuple[ModelSpec, Path | None]],
-              load: Callable[[], Callable[["LoadedImage", Path], "Image.Image"]]) -> int:
+              load: Callable[[], Callable[["LoadedImage", Path], "Image.Image"]], samples: int = 1) -> int:
     """The loop every tool runs over its inputs; returns the exit code.
 
     Args:
@@ -191,6 +199,8 @@ def run_batch(args: argparse.Namespace, *, tool: str, verb: str, models: Sequenc
         load: loads the networks (the seconds torch takes, only when there is
             work) and returns the function rendering one loaded image (given
             with its file, for notes).
+        samples: with more than one, the render function returns that many
+            pictures, written as ``photo.model.s0.png`` ... (:func:`sample_paths`).
 
     A missing model is reported first, whether or not outputs exist; a file
     that fails is reported and the batch goes on (exit 1 at the end).
@@ -199,7 +209,7 @@ def run_batch(args: argparse.Namespace, *, tool: str, verb: str, models: Sequenc
         if weights is None and not spec.installed:
             error(str(ModelNotInstalled(spec)))  # before the seconds it takes to import torch
             return 1
-    pending = pending_jobs(args, output_tag(*models[0]))
+    pending = pending_jobs(args, output_tag(*models[0]), samples)
     if pending is None:
         return 1
     todo, skipped, failures = pending
@@ -221,7 +231,9 @@ def run_batch(args: argparse.Namespace, *, tool: str, verb: str, models: Sequenc
                 try:
                     loaded = load_image(job.source, **limits)
                     result = render(loaded, job.source)
-                    write_atomically(job.target, encode_image(result, args.format.upper(), quality=args.quality))
+                    pictures = result if samples > 1 else [result]
+                    for target, picture in zip(sample_paths(job.target, samples), pictures, strict=True):
+                        write_atomically(target, encode_image(picture, args.format.upper(), quality=args.quality))
                     done += 1
                 except (InferenceError, OSError) as exc:
                     message = str(exc) if isinstance(exc, InferenceError) else (exc.strerror or str(exc))
