@@ -129,6 +129,8 @@ STORAGES = {
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 25, minimum=1)
 MAX_UPLOAD_MEGAPIXELS = env_float("MAX_UPLOAD_MEGAPIXELS", 40.0, minimum=0.01)
 MAX_UPLOAD_FILES = env_int("MAX_UPLOAD_FILES", 20, minimum=1)
+# Upscale refuses, before queueing, a photo whose result would be larger than this.
+UPSCALE_MAX_OUTPUT_MEGAPIXELS = env_float("UPSCALE_MAX_OUTPUT_MEGAPIXELS", 64.0, minimum=0.01)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

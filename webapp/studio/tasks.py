@@ -37,8 +37,8 @@ def run_job(job_id: str) -> None:
 
     try:
         image = open_original(job)
-        result = TOOLS[job.tool].render(job, image, progress)
-        job.store_result(result)
+        rendered = TOOLS[job.tool].render(job, image, progress)
+        job.store_samples(rendered if isinstance(rendered, list) else [rendered])
         timings = {
             "queued_s": round((job.started_at - job.created_at).total_seconds(), 3),
             "run_s": round(time.perf_counter() - started, 3),
