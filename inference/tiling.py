@@ -11,6 +11,10 @@ every pixel is covered by outputs computed as if the tile had no border,
 and the feathering hides any remaining difference (float rounding, or a
 caller's statistics that differ per tile). Weights are normalised per pixel.
 
+A network that enlarges by an integer ``scale`` (super-resolution) is tiled
+the same way: tiles are planned on the input, and each tile's output, its
+margin and its feather are ``scale`` times as large.
+
 Tile origins are multiples of ``align`` (the network's total stride, 4 for
 TransformerNet, 8 for AdaIN), so every tile samples the same stride grid as
 the whole image would. Anything global (instance-norm statistics, AdaIN's
@@ -56,6 +60,11 @@ class Tile:
     @property
     def width(self) -> int:
         return self.right - self.left
+
+    def scaled(self, scale: int) -> "Tile":
+        """The same tile in an image ``scale`` times as large (a super-resolution net's output)."""
+        return Tile(*(scale * value for value in (self.top, self.left, self.bottom, self.right, self.own_top,
+                                                  self.own_left, self.own_bottom, self.own_right)))
 
 
 def _starts(length: int, tile: int, step: int, align: int) -> list[int]:
@@ -135,6 +144,7 @@ def run_tiled(
     feather: int = 32,
     align: int = 1,
     out_channels: int = 3,
+    scale: int = 1,
     on_tile: Callable[[int, int], None] | None = None,
 ) -> Tensor:
     """Apply ``fn`` to overlapping tiles of ``image`` and blend the results seamlessly.
@@ -142,29 +152,33 @@ def run_tiled(
     Args:
         image: (1, C, H, W), on the CPU (the result is accumulated there).
         fn: maps a tile (1, C, h, w) and its :class:`Tile` to (1,
-            out_channels, h', w') with h' >= h, w' >= w (cropped to h x w);
-            it may run anywhere, its result is moved to the image's device.
+            out_channels, h', w') with h' >= h * scale, w' >= w * scale
+            (cropped to that); it may run anywhere, its result is moved to
+            the image's device.
         tile, align: see :func:`plan_tiles`; tiles overlap by ``2 * margin + feather``.
-        margin: pixels discarded at a tile's inner sides: at least the
+        margin: input pixels discarded at a tile's inner sides: at least the
             receptive-field radius of ``fn``.
-        feather: width of the linear blend after the margin.
+        feather: width of the linear blend after the margin (input pixels).
         out_channels: channels of ``fn``'s output.
+        scale: ``fn``'s output is this many times the tile's size (1, or a
+            super-resolution factor).
         on_tile: called as ``on_tile(done, total)`` after each tile; it may
             raise to cancel.
 
     Returns:
-        (1, out_channels, H, W) float32: the feather-weighted mean of the tiles.
+        (1, out_channels, H * scale, W * scale) float32: the feather-weighted mean of the tiles.
     """
     _, _, height, width = image.shape
     tiles = plan_tiles(height, width, tile=tile, overlap=2 * margin + feather, align=align)
-    out = torch.zeros((1, out_channels, height, width), dtype=torch.float32, device=image.device)
-    total_weight = torch.zeros((height, width), dtype=torch.float32, device=image.device)
+    out = torch.zeros((1, out_channels, height * scale, width * scale), dtype=torch.float32, device=image.device)
+    total_weight = torch.zeros((height * scale, width * scale), dtype=torch.float32, device=image.device)
     for done, t in enumerate(tiles, start=1):
         result = fn(image[:, :, t.top:t.bottom, t.left:t.right], t)
-        result = result[:, :, : t.height, : t.width].to(device=image.device, dtype=torch.float32)
-        weight = tile_weights(t, height, width, margin, feather).to(image.device)
-        out[:, :, t.top:t.bottom, t.left:t.right] += result * weight
-        total_weight[t.top:t.bottom, t.left:t.right] += weight
+        o = t.scaled(scale)
+        result = result[:, :, : o.height, : o.width].to(device=image.device, dtype=torch.float32)
+        weight = tile_weights(o, height * scale, width * scale, margin * scale, feather * scale).to(image.device)
+        out[:, :, o.top:o.bottom, o.left:o.right] += result * weight
+        total_weight[o.top:o.bottom, o.left:o.right] += weight
         del result
         if on_tile is not None:
             on_tile(done, len(tiles))

@@ -15,7 +15,7 @@ import importlib
 from ..modelspec import ModelSpec
 
 # catalog module per tool
-CATALOGS = ("colorization", "pix2pix", "stylize")
+CATALOGS = ("colorization", "pix2pix", "stylize", "upscale")
 
 
 def published_specs() -> list[ModelSpec]:

@@ -386,3 +386,63 @@ class PixelRecursiveSR(nn.Module):
             v_pre[l][:, :, row] = pre
             gated = layer.gate(pre)
             v_stacks[l + 1][:, :, row] = gated if layer.first else v_stacks[l][:, :, row] + gated
+
+
+# -- registry hooks ---------------------------------------------------------------------------------
+
+# Constructor arguments of PixelRecursiveSR a model records in ``spec.options``.
+SIZES = ("scale", "cond_features", "cond_blocks", "cond_up_blocks", "prior_features", "prior_layers", "prior_kernel")
+
+
+def config_from_state_dict(state_dict) -> dict[str, int]:
+    """Constructor arguments of :class:`PixelRecursiveSR` read from tensor shapes.
+
+    ``conditioning.stem.weight`` is (cond_features, 3, 3, 3); the stride-2
+    transposed convs (``conditioning.up.K.weight``, 4x4 kernels) are
+    log2(scale); ``prior.layers.L.v_conv.weight`` is (2F, C_in, k//2 + 1, k).
+    """
+    stem = state_dict["conditioning.stem.weight"]
+    blocks = {int(k.split(".")[2]) for k in state_dict if k.startswith("conditioning.blocks.")}
+    up = {int(k.split(".")[2]) for k in state_dict if k.startswith("conditioning.up.")}
+    ups = sum(1 for k in state_dict if k.startswith("conditioning.up.") and k.endswith(".weight")
+              and state_dict[k].dim() == 4 and state_dict[k].shape[-1] == 4)
+    if not ups:
+        raise ValueError("no transposed convolutions in the conditioning network")
+    # Per upsampling: ConvTranspose2d, BatchNorm2d, ReLU, then up_blocks ResNet blocks.
+    per_up = (max(up) + 1) // ups
+    layers = {int(k.split(".")[2]) for k in state_dict if k.startswith("prior.layers.")}
+    v_conv = state_dict["prior.layers.1.v_conv.weight"] if 1 in layers else None
+    return {
+        "scale": 2 ** ups,
+        "cond_features": int(stem.shape[0]),
+        "cond_blocks": len(blocks),
+        "cond_up_blocks": per_up - 3,
+        "prior_features": int(state_dict["prior.layers.0.v_conv.weight"].shape[0] // 2),
+        "prior_layers": len(layers),
+        "prior_kernel": int(v_conv.shape[-1]) if v_conv is not None else 3,
+    }
+
+
+def build(spec) -> PixelRecursiveSR:
+    """The registry's entry point: a PixelRecursiveSR with the sizes ``spec.options`` records, random weights."""
+    options = getattr(spec, "options", None) or {}
+    return PixelRecursiveSR(**{key: int(options[key]) for key in SIZES if key in options})
+
+
+def from_state_dict(spec, state_dict) -> PixelRecursiveSR:
+    """A PixelRecursiveSR shaped like ``state_dict`` (sizes read from its tensors), loaded strictly, in eval mode.
+
+    fp16 files (the bundled demo) load as float32.
+
+    Raises:
+        CheckpointError: not a PRSR checkpoint, or keys and shapes that do not fit.
+    """
+    from ..checkpoints import load_strict
+    from ..errors import CheckpointError
+
+    try:
+        config = config_from_state_dict(state_dict)
+    except (KeyError, ValueError, IndexError) as exc:
+        raise CheckpointError(f"These weights are not a pixel recursive super-resolution model ({exc}).") from None
+    state_dict = {key: value.float() if value.is_floating_point() else value for key, value in state_dict.items()}
+    return load_strict(PixelRecursiveSR(**config), state_dict).eval()

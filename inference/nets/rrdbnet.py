@@ -12,8 +12,10 @@ The trunk always upsamples x4; a x2 (x1) model first pixel-unshuffles its
 input by 2 (4), so ``conv_first`` sees ``in_nc * 4`` (``in_nc * 16``)
 channels. Our module names are BasicSR's, so Real-ESRGAN's files load after
 unwrapping ``params_ema``; the older ESRGAN namings are remapped by
-:func:`from_esrgan` and :func:`from_esrgan_2018`, and :func:`from_state_dict`
-detects the naming, scale and sizes of any of them.
+:func:`from_esrgan` and :func:`from_esrgan_2018`, and :func:`from_checkpoint`
+detects the naming, scale and sizes of any of them. :func:`build` and
+:func:`from_state_dict` (``arch`` "rrdbnet_x4" / "rrdbnet_x2") are the
+registry's hooks.
 """
 
 from __future__ import annotations
@@ -220,7 +222,7 @@ def config_from_state_dict(state_dict: Mapping[str, Tensor]) -> dict[str, int]:
             "scale": scale}
 
 
-def from_state_dict(checkpoint: Mapping[str, object]) -> RRDBNet:
+def from_checkpoint(checkpoint: Mapping[str, object]) -> RRDBNet:
     """Build an :class:`RRDBNet` for any supported checkpoint and load it strictly.
 
     Args:
@@ -231,8 +233,75 @@ def from_state_dict(checkpoint: Mapping[str, object]) -> RRDBNet:
     Returns:
         The network in eval mode; its ``scale`` attribute says the output scale
         (x2 when conv_first takes 12 channels, x4 when it takes 3).
+
+    Raises:
+        ValueError: not an RRDBNet checkpoint in any of the three namings.
     """
     state_dict = to_our_keys(checkpoint)
     net = RRDBNet(**config_from_state_dict(state_dict))
     net.load_state_dict(state_dict, strict=True)
     return net.eval()
+
+
+# -- registry hooks -------------------------------------------------------------------------------
+
+
+def _sizes(spec) -> dict[str, int]:
+    options = getattr(spec, "options", None) or {}
+    return {key: int(options[key]) for key in ("num_feat", "num_block", "num_grow_ch") if key in options}
+
+
+def rrdbnet_x4(spec) -> RRDBNet:
+    """Real-ESRGAN x4plus / ESRGAN: 23 RRDBs of 64 features (or ``spec.options``' sizes), x4."""
+    return RRDBNet(**_sizes(spec), scale=4)
+
+
+def rrdbnet_x2(spec) -> RRDBNet:
+    """Real-ESRGAN x2plus: the x4 trunk after a pixel unshuffle by 2."""
+    return RRDBNet(**_sizes(spec), scale=2)
+
+
+ARCHITECTURES = {"rrdbnet_x4": rrdbnet_x4, "rrdbnet_x2": rrdbnet_x2}
+SCALE_ARCH = {4: "rrdbnet_x4", 2: "rrdbnet_x2"}
+
+
+def build(spec) -> RRDBNet:
+    """The registry's entry point: the RRDBNet ``spec.arch`` names, random weights."""
+    from ..errors import InferenceError
+
+    if spec.arch not in ARCHITECTURES:
+        raise InferenceError(f"No RRDBNet called {spec.arch!r}; known: {', '.join(ARCHITECTURES)}.")
+    return ARCHITECTURES[spec.arch](spec)
+
+
+def arch_of(checkpoint: Mapping[str, object]) -> str:
+    """The ``arch`` a checkpoint in any naming needs ("rrdbnet_x4" or "rrdbnet_x2"); ValueError if none."""
+    scale = config_from_state_dict(to_our_keys(checkpoint))["scale"]
+    if scale not in SCALE_ARCH:
+        raise ValueError(f"an x{scale} RRDBNet, where Atelier runs x4 and x2 ones")
+    return SCALE_ARCH[scale]
+
+
+def from_state_dict(spec, state_dict: Mapping[str, Tensor]) -> RRDBNet:
+    """The registry's loader: any of the three namings, sizes read from the tensors, loaded strictly.
+
+    The number of blocks and the widths follow the file (the 6-block anime
+    model loads too); its scale must be the one ``spec.arch`` names.
+
+    Raises:
+        CheckpointError: not an RRDBNet checkpoint, another scale, or shapes that do not fit.
+    """
+    from ..checkpoints import load_strict
+    from ..errors import CheckpointError
+
+    try:
+        ours = to_our_keys(state_dict)
+        config = config_from_state_dict(ours)
+    except (ValueError, KeyError) as exc:
+        raise CheckpointError(f"These weights are not an RRDBNet (ESRGAN / Real-ESRGAN) checkpoint: {exc}.") from None
+    wanted = SCALE_ARCH.get(config["scale"])
+    if spec.arch in ARCHITECTURES and wanted != spec.arch:
+        raise CheckpointError(
+            f"These weights are an x{config['scale']} RRDBNet, but {spec.title} is {spec.arch.replace('rrdbnet_', '')}."
+        )
+    return load_strict(RRDBNet(**config), ours).eval()

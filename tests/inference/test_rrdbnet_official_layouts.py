@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from inference.nets.rrdbnet import RRDBNet, config_from_state_dict, detect_layout, from_state_dict, to_our_keys
+from inference.nets.rrdbnet import RRDBNet, config_from_checkpoint, detect_layout, from_checkpoint, to_our_keys
 from torch_threads import one_torch_thread  # noqa: F401
 
 # Logical weights: ("first" | "trunk" | "up1" | "up2" | "hr" | "last") or (block, rdb, conv) -> (weight, bias).
@@ -113,7 +113,7 @@ def test_a_small_checkpoint_in_each_naming_loads_and_matches_the_reference_forwa
     checkpoint = torch.load(path, weights_only=True)
 
     assert detect_layout(checkpoint) == layout
-    net = from_state_dict(checkpoint)
+    net = from_checkpoint(checkpoint)
     assert net.scale == scale
     x = torch.rand(1, 3, 12, 16, generator=torch.Generator().manual_seed(7))
     with torch.no_grad():
@@ -132,7 +132,7 @@ def test_a_swapped_layer_does_not_match_the_reference():
     state[a], state[b] = state[b], state[a]
     x = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
-        assert not torch.allclose(from_state_dict(state)(x), _reference(x, weights, 2, 4), atol=1e-3)
+        assert not torch.allclose(from_checkpoint(state)(x), _reference(x, weights, 2, 4), atol=1e-3)
 
 
 @pytest.mark.parametrize("layout", ["basicsr", "esrgan", "esrgan-2018"])
@@ -145,7 +145,7 @@ def test_real_size_checkpoints_map_onto_the_full_network_key_for_key(layout, sca
         if layout == "basicsr":
             state = {"params_ema": state}
         ours = to_our_keys(state)
-        config = config_from_state_dict(ours)
+        config = config_from_checkpoint(ours)
         assert config == {"in_nc": 3, "out_nc": 3, "num_feat": 64, "num_block": 23, "num_grow_ch": 32, "scale": scale}
         expected = RRDBNet(scale=scale).state_dict()
     assert set(ours) == set(expected)
