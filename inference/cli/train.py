@@ -20,6 +20,7 @@ TRAINERS: dict[str, str] = {
     "pix2pix": "inference.training.pix2pix",
     "stylize": "inference.training.stylize",
     "adain": "inference.training.adain",
+    "prsr": "inference.training.prsr",
 }
 
 # exit code -> what it means; printed by --help

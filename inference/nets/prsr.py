@@ -316,63 +316,105 @@ class PixelRecursiveSR(nn.Module):
 
         Same arguments, result and random numbers as :meth:`sample_naive`.
         Once per row, each layer's vertical stack is computed for the row
-        just finished (from the cached rows above it); for each sub-pixel,
-        each layer's horizontal stack is computed for the current pixel only,
-        from the cached activations to its left.
+        just finished (from the cached rows above it) and so is its link
+        into the horizontal stack. Once per pixel, each layer's horizontal
+        conv over the pixels to its left (cached) is computed. For each
+        sub-pixel only the current pixel's column runs through the layers:
+        one small matrix product per layer, the gate and the 1x1 output,
+        then the head for that colour, whose output weights are pre-scaled by
+        1 / temperature and whose bias, conditioning logits and Gumbel noise
+        are pre-added, so a draw is one matrix product and an argmax.
 
         Args:
             on_row: called as ``on_row(rows_done, rows)``; it may raise to cancel.
         """
+        with torch.inference_mode():
+            return self._sample_incremental(low_res, seeds, temperature, on_row)
+
+    def _sample_incremental(self, low_res: Tensor, seeds: Sequence[int], temperature: float,
+                            on_row: Callable[[int, int], None] | None) -> Tensor:
         conditioning, noise = self._prepare(low_res, seeds, temperature)
         count, _, _, height, width = conditioning.shape
         dtype, device = conditioning.dtype, conditioning.device
-        layers = list(self.prior.layers)
+        prior = self.prior
+        layers = list(prior.layers)
         features = layers[0].features
-        image = torch.zeros((count, CHANNELS, height, width), dtype=torch.long, device=device)
-        # Stacks per layer input: index 0 is the image itself (unit scale); zero-padded like the full forward.
-        unit = torch.full((count, CHANNELS, height, width), to_unit(torch.zeros(())).item(), dtype=dtype,
-                          device=device)
-        v_stacks = [unit] + [torch.zeros((count, features, height, width), dtype=dtype, device=device)
-                             for _ in layers]
-        h_stacks = [None] + [torch.zeros((count, features, height, width), dtype=dtype, device=device)
-                             for _ in layers]
+        scale = 1.0 / temperature if temperature > 0 else 1.0
+        # (H, W, 3, S, 256): everything of a draw's score but the prior's head product.
+        base = (conditioning + prior.head2.bias.view(1, CHANNELS, LEVELS).transpose(1, 2)[..., None, None]) * scale
+        if noise is not None:
+            base = base + noise
+        base = base.permute(3, 4, 2, 0, 1).contiguous()
+        head1 = (prior.head1.weight * prior.head1_mask)[:, :, 0, 0].t().contiguous()
+        head1_bias = prior.head1.bias.expand(count, -1).contiguous()
+        head2 = (prior.head2.weight * prior.head2_mask)[:, :, 0, 0] * scale
+        head2 = [head2[c * LEVELS:(c + 1) * LEVELS].t().contiguous() for c in range(CHANNELS)]
+        # Per layer: horizontal taps split into the pixels to the left (flattened (taps, C) windows) and the
+        # current pixel, transposed for addmm; the gate's halves; the masked 1x1 output.
+        pads, left_weights, current_weights, out_weights, out_biases = [], [], [], [], []
+        for layer in layers:
+            weight = layer.h_weight()[:, :, 0]  # (2F, C, taps)
+            pad = layer.h_width - 1
+            pads.append(pad)
+            left_weights.append(weight[:, :, :pad].permute(0, 2, 1).reshape(2 * features, -1).t().contiguous())
+            current_weights.append(weight[:, :, pad].t().contiguous())
+            out_weights.append(layer.out_weight()[:, :, 0, 0].t().contiguous())
+            out_biases.append(layer.h_out.bias.expand(count, -1).contiguous())
+        # Layer inputs of the current row, pixels first, zero-padded on the left like the full forward:
+        # index 0 is the image (unit scale), l > 0 the horizontal stack entering layer l.
+        rows = [torch.zeros((count, pads[0] + width, CHANNELS), dtype=dtype, device=device)]
+        rows += [torch.zeros((count, pads[l] + width, features), dtype=dtype, device=device)
+                 for l in range(1, len(layers))]
+        # The vertical stacks (index 0: the image) and their pre-activations, as in the full forward.
+        v_stacks = [torch.full((count, CHANNELS, height, width), -1.0, dtype=dtype, device=device)]
+        v_stacks += [torch.zeros((count, features, height, width), dtype=dtype, device=device) for _ in layers]
         v_pre = [torch.zeros((count, 2 * features, height, width), dtype=dtype, device=device) for _ in layers]
-        # The horizontal conv at one pixel is a matrix product with the flattened (C, 1, width) window.
-        h_weights = [layer.h_weight().permute(0, 2, 3, 1).reshape(2 * features, -1) for layer in layers]
-        out_weights = [layer.out_weight() for layer in layers]
-        head1 = self.prior.head1.weight * self.prior.head1_mask
-        head2 = self.prior.head2.weight * self.prior.head2_mask
+        unit = to_unit(torch.arange(LEVELS)).to(dtype=dtype, device=device)
+        undrawn = unit[0].expand(count, CHANNELS)
+        levels: list[Tensor] = []
         for i in range(height):
             if i > 0:
                 self._vertical_row(layers, v_stacks, v_pre, i - 1)
-            # The link from the row above is the same for every pixel of this row: once per row.
+            # The link from the row above plus the horizontal conv's bias: (W, S, 2F) per layer, once per row.
             links = []
             for l, layer in enumerate(layers):
                 above = v_pre[l][:, :, i - 1:i] if i > 0 else torch.zeros_like(v_pre[l][:, :, :1])
-                links.append(layer.link(above)[:, :, 0])  # (S, 2F, W)
+                link = layer.link(above)[:, :, 0] + layer.h_conv.bias[None, :, None]
+                links.append(link.permute(2, 0, 1).contiguous())
+            for row in rows:
+                row.zero_()
             for j in range(width):
+                # The pixels to the left are final: their part of each layer's pre-activation, once per pixel.
+                lefts = []
+                for l in range(len(layers)):
+                    if pads[l]:
+                        window = rows[l][:, j:j + pads[l]].reshape(count, -1)
+                        lefts.append(torch.addmm(links[l][j], window, left_weights[l]))
+                    else:
+                        lefts.append(links[l][j])
+                pixel = undrawn.clone()
                 for c in range(CHANNELS):
-                    h = None
+                    x = pixel
+                    outputs = []
                     for l, layer in enumerate(layers):
-                        source = unit if l == 0 else h_stacks[l]
-                        lo = j - layer.h_width + 1
-                        window = source[:, :, i, max(lo, 0):j + 1].transpose(1, 2)  # (S, taps, C)
-                        if lo < 0:
-                            window = F.pad(window, (0, 0, -lo, 0))
-                        pre = F.linear(window.reshape(count, -1), h_weights[l], layer.h_conv.bias) + links[l][:, :, j]
-                        h_new = F.linear(layer.gate(pre), out_weights[l][:, :, 0, 0], layer.h_out.bias)
-                        h = h_new if layer.first else h_stacks[l][:, :, i, j] + h_new
-                        h_stacks[l + 1][:, :, i, j] = h
-                    x = F.linear(F.relu(h), head1[:, :, 0, 0], self.prior.head1.bias)
-                    rows = slice(c * LEVELS, (c + 1) * LEVELS)
-                    logits = F.linear(F.relu(x), head2[rows, :, 0, 0], self.prior.head2.bias[rows])
-                    logits = logits + conditioning[:, :, c, i, j]
-                    level = self._draw(logits, None if noise is None else noise[:, :, c, i, j], temperature)
-                    image[:, c, i, j] = level
-                    unit[:, c, i, j] = to_unit(level).to(dtype)
+                        pre = torch.addmm(lefts[l], x, current_weights[l])
+                        gated = torch.tanh(pre[:, :features]) * torch.sigmoid(pre[:, features:])
+                        h = torch.addmm(out_biases[l], gated, out_weights[l])
+                        x = h if layer.first else x + h
+                        outputs.append(x)
+                    hidden = torch.relu(torch.addmm(head1_bias, torch.relu(x), head1))
+                    level = torch.addmm(base[i, j, c], hidden, head2[c]).argmax(dim=1)
+                    levels.append(level)
+                    pixel[:, c] = unit[level]
+                # The pixel is complete: its inputs to every layer join the cached rows.
+                rows[0][:, pads[0] + j] = pixel
+                for l in range(1, len(layers)):
+                    rows[l][:, pads[l] + j] = outputs[l - 1]
+            v_stacks[0][:, :, i] = rows[0][:, pads[0]:].transpose(1, 2)
             if on_row is not None:
                 on_row(i + 1, height)
-        return image
+        image = torch.stack(levels, dim=1).view(count, height, width, CHANNELS)
+        return image.permute(0, 3, 1, 2).contiguous()
 
     @staticmethod
     def _vertical_row(layers: Sequence[GatedLayer], v_stacks: list[Tensor], v_pre: list[Tensor], row: int) -> None:
