@@ -189,3 +189,32 @@ def _make_styles_distinct(path: Path) -> None:
     tensors["deconv3.conv2d.weight"] *= 60
     tensors["deconv3.conv2d.bias"][:] = 128
     save_file(tensors, str(path), metadata=metadata)
+
+
+@pytest.fixture(scope="session")
+def upscale_models():
+    """Upscale's two families, installed the way trained models are (`install_trained`, random weights,
+    small sizes so a job takes seconds): a PRSR sampler and a ×4 RRDBNet. The bundled PRSR demo is
+    used instead of the random one when this checkout has it."""
+    from safetensors.torch import save
+
+    from inference.catalog.local import install_trained, trained_spec
+    from inference.catalog.upscale import PRSR_DEMO
+
+    names = {"sampler": "prsr-faces", "photo": "test-rrdbnet-x4"}
+    families = {"test-prsr": ("prsr", "prsr", 8, dict(PRSR_DEMO)),
+                "test-rrdbnet-x4": ("rrdbnet", "rrdbnet_x4", 0,
+                                    {"num_feat": 8, "num_block": 1, "num_grow_ch": 4, "scale": 4})}
+    if not registry.get_spec("prsr-faces").installed:
+        names["sampler"] = "test-prsr"
+    for seed, name in enumerate(sorted(set(names.values()) - {"prsr-faces"}), start=20):
+        family, arch, input_size, options = families[name]
+        facts = {"family": family, "task": "upscale", "arch": arch, "title": name, "input_size": input_size,
+                 "paper": "", "options": options}
+        try:
+            registry.get_spec(name)
+        except Exception:
+            torch.manual_seed(seed)
+            net = registry.build_net(trained_spec(name, "", facts))
+            install_trained(name, save({k: v.contiguous() for k, v in net.state_dict().items()}), facts)
+    return names

@@ -152,6 +152,8 @@ MAX_UPLOAD_MEGAPIXELS = env_float("MAX_UPLOAD_MEGAPIXELS", 40.0, minimum=0.01)
 MAX_UPLOAD_FILES = env_int("MAX_UPLOAD_FILES", 20, minimum=1)
 # A whole request's bytes, files included (webapp/request_limit.py answers 413 above it).
 MAX_REQUEST_MB = env_int("MAX_REQUEST_MB", 200, minimum=1)
+# Upscale refuses, before queueing, a photo whose result would be larger than this.
+UPSCALE_MAX_OUTPUT_MEGAPIXELS = env_float("UPSCALE_MAX_OUTPUT_MEGAPIXELS", 64.0, minimum=0.01)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Uploads spooled to disk go here, not /tmp, so what a killed Daphne left is found and removed

@@ -11,13 +11,22 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+export function compareView(job, resultLabel = "Result") {
+  return el("div", { class: "compare", "data-compare": "" },
+    el("img", { class: "compare-result", src: job.result_url, alt: resultLabel }),
+    el("img", { class: "compare-original", src: job.original_url, alt: "Original" }),
+    el("input", { class: "compare-range", type: "range", min: "0", max: "100", value: "50", "aria-label": "Before / after" }));
+}
+
 function isFinished(job) { return ["done", "failed", "cancelled"].includes(job.status); }
 
 export class JobList {
-  constructor(root, { csrf, resultLabel = "Result", socketState = null }) {
+  // renderResult(job) -> [elements]: a page's own view of a finished job (default: before/after slider).
+  constructor(root, { csrf, resultLabel = "Result", socketState = null, renderResult = null }) {
     this.root = root;
     this.csrf = csrf;
     this.resultLabel = resultLabel;
+    this.renderResult = renderResult;
     this.jobs = new Map();
     const initial = document.getElementById("initial-jobs");
     if (initial) JSON.parse(initial.textContent).reverse().forEach((job) => this.upsert(job));
@@ -54,13 +63,12 @@ export class JobList {
     ];
     if (job.notice) children.push(el("p", { class: "notice info small" }, job.notice));
     if (job.status === "done") {
-      children.push(el("div", { class: "compare", "data-compare": "" },
-        el("img", { class: "compare-result", src: job.result_url, alt: this.resultLabel }),
-        el("img", { class: "compare-original", src: job.original_url, alt: "Original" }),
-        el("input", { class: "compare-range", type: "range", min: "0", max: "100", value: "50", "aria-label": "Before / after" })));
+      children.push(...(this.renderResult ? this.renderResult(job) : [compareView(job, this.resultLabel)]));
       const actions = el("p", { class: "actions" },
         el("a", { class: "button small", href: `${job.result_url}?download=1&format=png` }, "Download PNG"),
         el("a", { class: "button small secondary", href: `${job.result_url}?download=1&format=jpeg` }, "Download JPEG"));
+      // Chaining: the result becomes Upscale's input without leaving the server.
+      if (job.samples?.length === 1) actions.append(el("a", { class: "button small secondary upscale-this", href: job.samples[0].upscale_url }, "Upscale this"));
       if (job.item_url) actions.append(el("a", { class: "button small secondary", href: job.item_url }, "Open in gallery"));
       children.push(actions);
       if (job.timings?.run_s !== undefined) children.push(el("p", { class: "muted small" }, `rendered in ${job.timings.run_s} s`));

@@ -1,6 +1,7 @@
 """Gallery items, albums and share links."""
 import secrets
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
@@ -43,6 +44,42 @@ class Item(models.Model):
 
     def share(self) -> "ShareLink":
         return ShareLink.objects.create(owner=self.owner, item=self)
+
+    def pictures(self) -> list[dict]:
+        """Every picture of this result (several for a sampler's job), each with its address and
+        the one that chains Upscale onto it."""
+        upscale = reverse("tool", args=["upscale"])
+        return [{"index": index, "url": reverse("gallery:item_sample", args=[self.pk, index]),
+                 "upscale_url": f"{upscale}?from={self.job_id}&sample={index}"}
+                for index in range(self.job.sample_count)]
+
+    def chain(self) -> list["ChainStep"]:
+        """How this result came about, oldest first: the first input, then each kept result it was
+        chained from (the picture that was taken on), then this one. One step when it was not chained."""
+        jobs = self.job.lineage() + [self.job]
+        items = {item.job_id: item for item in Item.objects.filter(job__in=jobs, owner=self.owner)}
+        steps = []
+        if first := items.get(jobs[0].pk):
+            steps.append(ChainStep(f"{jobs[0].tool} input", reverse("gallery:item_file", args=[first.pk, "original"]),
+                                   first.get_absolute_url(), current=False))
+        for job, taken_by in zip(jobs, jobs[1:] + [None]):
+            if item := items.get(job.pk):
+                picture = taken_by.parent_sample if taken_by else 0
+                steps.append(ChainStep(job.tool, reverse("gallery:item_sample", args=[item.pk, picture]),
+                                       item.get_absolute_url(), current=job.pk == self.job_id))
+        return steps
+
+    def made_from_this(self):
+        """The kept results that took one of this result's pictures as their input."""
+        return Item.objects.filter(owner=self.owner, job__parent_id=self.job_id).select_related("job")
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    title: str
+    image_url: str
+    url: str
+    current: bool
 
 
 class Album(models.Model):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("items/<uuid:item_id>/rerun/", views.item_rerun, name="item_rerun"),
     path("items/<uuid:item_id>/share/", views.item_share, name="item_share"),
     path("items/<uuid:item_id>/albums/", views.item_albums, name="item_albums"),
+    path("items/<uuid:item_id>/samples/<int:index>/", views.item_sample, name="item_sample"),
     path("items/<uuid:item_id>/<str:kind>/", views.item_file, name="item_file"),
     path("albums/", views.album_list, name="albums"),
     path("albums/<uuid:album_id>/", views.album_detail, name="album"),

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -34,7 +35,16 @@ def item_detail(request: HttpRequest, item: Item) -> HttpResponse:
         "albums": Album.objects.owned_by(request.user),
         "item_albums": set(item.albums.values_list("pk", flat=True)),
         "links": item.share_links.active(),
+        "pictures": item.pictures(),
+        "chain": item.chain(),
+        "made_from_this": item.made_from_this(),
     })
+
+
+@require_GET
+@owned(Item, "item_id")
+def item_sample(request: HttpRequest, item: Item, index: int) -> HttpResponse:
+    return _item_sample(request, item, index)
 
 
 @require_GET
@@ -143,7 +153,10 @@ def _active_link(token: str) -> ShareLink:
 def shared(request: HttpRequest, token: str) -> HttpResponse:
     link = _active_link(token)
     if link.item_id:
-        return render(request, "gallery/shared_item.html", {"link": link, "item": link.item, "job": link.item.job})
+        pictures = [{"url": reverse("shared_sample", args=[token, link.item_id, index])}
+                    for index in range(link.item.job.sample_count)]
+        return render(request, "gallery/shared_item.html", {"link": link, "item": link.item, "job": link.item.job,
+                                                            "pictures": pictures})
     return render(request, "gallery/shared_album.html", {"link": link, "album": link.album,
                                                           "items": link.shared_items()})
 
@@ -151,11 +164,29 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_GET
 def shared_file(request: HttpRequest, token: str, item_id, kind: str) -> HttpResponse:
-    link = _active_link(token)
-    item = link.shared_items().filter(pk=item_id).first()
+    return _item_file(request, _shared_item(token, item_id), kind)
+
+
+@never_cache
+@require_GET
+def shared_sample(request: HttpRequest, token: str, item_id, index: int) -> HttpResponse:
+    return _item_sample(request, _shared_item(token, item_id), index)
+
+
+def _shared_item(token: str, item_id) -> Item:
+    item = _active_link(token).shared_items().filter(pk=item_id).first()
     if item is None:
         raise Http404("Not part of this link.")
-    return _item_file(request, item, kind)
+    return item
+
+
+def _item_sample(request: HttpRequest, item: Item, index: int) -> HttpResponse:
+    job = item.job
+    field = job.sample_file(index)
+    if field is None:
+        raise Http404("No such picture.")
+    download = download_stem(job.original_name, f"{job.tool}-{index + 1}") if request.GET.get("download") else None
+    return image_response(field, fmt=request.GET.get("format"), download_name=download)
 
 
 def _item_file(request: HttpRequest, item: Item, kind: str) -> HttpResponse:

@@ -62,6 +62,9 @@ class Job(models.Model):
     height = models.PositiveIntegerField(default=0)
     result = models.FileField(max_length=200, blank=True)
     thumbnail = models.FileField(max_length=200, blank=True)
+    # The job whose result this one took as its input ("Upscale this"), and which of its samples.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    parent_sample = models.PositiveSmallIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     # The running task's claim on the job: a random token it holds while its heartbeat
     # stays fresher than JOB_LEASE_S. Only the holder may write progress or the outcome.
@@ -86,13 +89,14 @@ class Job(models.Model):
 
     @classmethod
     def submit(cls, *, owner, visitor: str, tool: str, model_name: str, params: dict,
-               image: Image.Image, original_name: str = "", notice: str = "") -> "Job":
+               image: Image.Image, original_name: str = "", notice: str = "",
+               parent: "Job | None" = None, parent_sample: int = 0) -> "Job":
         """Store the original and the row in one transaction, then queue the job."""
         with transaction.atomic():
             job = cls(
                 **owner_fields(owner, visitor),
                 tool=tool, model_name=model_name, params=params,
-                original_name=original_name[:255], notice=notice,
+                original_name=original_name[:255], notice=notice, parent=parent, parent_sample=parent_sample,
                 width=image.width, height=image.height,
             )
             # PNG keeps every pixel of the upload and carries no metadata.
@@ -124,13 +128,10 @@ class Job(models.Model):
         return True
 
     def rerun(self, *, owner, visitor: str = "") -> "Job":
-        """A new job on the same original with the same tool, model and settings."""
-        with self.original.open("rb") as f:
-            image = Image.open(io.BytesIO(f.read()))
-            image.load()
+        """A new job on the same original with the same tool, model and settings (and the same parent)."""
         return Job.submit(owner=owner, visitor=visitor, tool=self.tool, model_name=self.model_name,
-                          params=self.params, image=image, original_name=self.original_name,
-                          notice=self.notice)
+                          params=self.params, image=_open_image(self.original), original_name=self.original_name,
+                          notice=self.notice, parent=self.parent, parent_sample=self.parent_sample)
 
     # State changes, each one guarded so a redelivered or cancelled job stays consistent
 
@@ -197,6 +198,17 @@ class Job(models.Model):
         if updated:
             self.enqueue()
         return bool(updated)
+
+    def store_samples(self, images: list[Image.Image]) -> None:
+        """Store every picture a job drew: the first is its result, the others its extra samples."""
+        self.store_result(images[0])
+        # An earlier attempt that died after storing its samples left rows (and files) behind.
+        for stale in self.samples.all():
+            stale.delete()
+        for index, image in enumerate(images[1:], start=1):
+            sample = JobSample(job=self, index=index)
+            sample.image.save(_random_name("results", "png"), ContentFile(encode_image(image, "PNG")), save=False)
+            sample.save()
 
     def store_result(self, image: Image.Image) -> None:
         self.result.save(_random_name("results", "png"), ContentFile(encode_image(image, "PNG")), save=False)
@@ -277,10 +289,47 @@ class Job(models.Model):
             "thumbnail_url": self.file_url("thumbnail") if done else None,
             "cancel_url": reverse("job_cancel", args=[self.id]),
             "item_url": self._item_url(),
+            "samples": self.sample_links() if done else [],
+            "parent_id": str(self.parent_id) if self.parent_id else None,
         }
 
     def file_url(self, kind: str) -> str:
         return reverse("job_file", args=[self.id, kind])
+
+    @property
+    def sample_count(self) -> int:
+        """How many pictures this job drew: its result and its extra samples."""
+        return 1 + self.samples.count() if self.result else 0
+
+    def sample_links(self) -> list[dict]:
+        """Each picture of a done job, the result first, with the address that chains Upscale onto it."""
+        upscale = reverse("tool", args=["upscale"])
+        return [{"index": index, "url": reverse("job_sample", args=[self.id, index]),
+                 "upscale_url": f"{upscale}?from={self.id}&sample={index}"}
+                for index in range(self.sample_count)]
+
+    def sample_file(self, index: int):
+        """The stored file of picture `index` (0 is the result), or None."""
+        if index == 0:
+            return self.result if self.result else None
+        sample = self.samples.filter(index=index).first()
+        return sample.image if sample else None
+
+    def open_sample(self, index: int) -> Image.Image | None:
+        field = self.sample_file(index)
+        return _open_image(field) if field else None
+
+    def lineage(self, limit: int = 20) -> list["Job"]:
+        """The jobs this one was chained from, oldest first (at most `limit`, and only the same owner's)."""
+        steps, job, seen = [], self, {self.pk}
+        while job.parent_id and len(steps) < limit:
+            parent = Job.objects.filter(pk=job.parent_id, owner_id=self.owner_id, visitor=self.visitor).first()
+            if parent is None or parent.pk in seen:
+                break
+            steps.append(parent)
+            seen.add(parent.pk)
+            job = parent
+        return steps[::-1]
 
     def _item_url(self) -> str | None:
         # The gallery's item, when it kept one: known by its reverse accessor, never by import.
@@ -293,6 +342,29 @@ class Job(models.Model):
         for field in (self.result, self.thumbnail):
             if field.name:
                 field.storage.delete(field.name)
+        self.samples.all().delete()  # their files go with them (receivers.delete_stored_files)
+
+
+class JobSample(models.Model):
+    """One more picture of a job that draws several (Upscale's PRSR samples); picture 0 is the job's result."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="samples")
+    index = models.PositiveSmallIntegerField()
+    image = models.FileField(max_length=200)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="unique_sample_index_per_job")]
+
+    def __str__(self) -> str:
+        return f"sample {self.index} of job {self.job_id}"
+
+
+def _open_image(field) -> Image.Image:
+    with field.open("rb") as f:
+        image = Image.open(io.BytesIO(f.read()))
+        image.load()
+    return image
 
 
 def owner_group(user_id: int | None, visitor: str) -> str:

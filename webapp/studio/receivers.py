@@ -4,7 +4,7 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from .models import Job, StyleImage
+from .models import Job, JobSample, StyleImage
 from .visitors import claimable_visitor
 
 
@@ -20,6 +20,7 @@ def hand_over_visitor_work(sender, request, user, **kwargs) -> None:
 
 
 @receiver(post_delete, sender=Job)
+@receiver(post_delete, sender=JobSample)
 @receiver(post_delete, sender=StyleImage)
 def delete_stored_files(sender, instance, using, **kwargs) -> None:
     """Remove a deleted row's stored files, however it was deleted (a cascade from its owner too)."""

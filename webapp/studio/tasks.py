@@ -77,8 +77,8 @@ def _render(job: Job) -> None:
 
     try:
         image = open_original(job)
-        result = TOOLS[job.tool].render(job, image, progress)
-        job.store_result(result)
+        rendered = TOOLS[job.tool].render(job, image, progress)
+        job.store_samples(rendered if isinstance(rendered, list) else [rendered])
         timings = {
             "queued_s": round((job.started_at - job.created_at).total_seconds(), 3),
             "run_s": round(time.perf_counter() - started, 3),

@@ -1,13 +1,15 @@
 """The tools a job can run: each maps a request onto job parameters and a Job onto one pipeline."""
 import io
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Callable
 
+from django.conf import settings
 from PIL import Image
 
-from inference.errors import InferenceError
-from inference.images import LoadedImage, black_and_white
+from inference.errors import ImageRejected, InferenceError
+from inference.images import LoadedImage, black_and_white, load_image
 from inference.pipelines.colorize_options import check_gamut
 from inference.pipelines.hints import parse_hints
 from inference.registry import ModelSpec, get_spec, specs_for_task
@@ -28,8 +30,12 @@ class Tool:
     read_params: Callable[[dict, object], dict]
     # validated upload -> (image to store as the job's original, notice for the page)
     prepare: Callable[[LoadedImage], tuple[Image.Image, str]]
-    # job, original, progress -> result image; runs in the worker
-    render: Callable[["object", Image.Image, Progress], Image.Image]
+    # job, original, progress -> result image, or every picture a sampler drew (the first is the result);
+    # runs in the worker
+    render: Callable[["object", Image.Image, Progress], Image.Image | list[Image.Image]]
+    # (prepared image, model spec) -> nothing; raises InferenceError with a sentence when this image
+    # cannot go through this model (refused before anything is stored or queued)
+    check_input: Callable[[Image.Image, ModelSpec], None] = lambda image, spec: None
 
     def models(self) -> list[ModelSpec]:
         return [spec for spec in specs_for_task(self.task) if "part_of" not in spec.options]
@@ -187,6 +193,70 @@ def _render_stylize(job, image: Image.Image, progress: Progress) -> Image.Image:
     return stylize_image(image, job.params, progress=progress)
 
 
+# Upscale
+
+def draws_samples(spec: ModelSpec) -> bool:
+    """Whether this Upscale model draws samples of a fixed size (PRSR) rather than enlarging the photo (RRDBNet)."""
+    return spec.arch == "prsr"
+
+
+def _upscale_params(data: dict, request=None) -> dict:
+    spec = TOOLS["upscale"].check_model(data.get("model") or "")
+    if not draws_samples(spec):
+        return {}
+    temperature = _number(data, "temperature", 0.8, float, "The temperature")
+    if not 0.0 <= temperature <= 2.0:
+        raise InferenceError("The temperature must be between 0 and 2.")
+    samples = _number(data, "samples", 4, int, "The number of samples")
+    if not 1 <= samples <= 8:
+        raise InferenceError("The number of samples must be between 1 and 8.")
+    # A seed chosen now and kept: a re-run draws the same samples.
+    seed = _number(data, "seed", secrets.randbelow(2**31 - 8), int, "The seed")
+    if not 0 <= seed < 2**31 - 8:
+        raise InferenceError("The seed must be between 0 and 2147483639.")
+    return {"temperature": temperature, "samples": samples, "seed": seed}
+
+
+def _number(data: dict, key: str, default, kind, label: str):
+    value = data.get(key)
+    if value in ("", None):
+        return default
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise InferenceError(f"{label} must be a {'whole ' if kind is int else ''}number.") from None
+    if number != number:  # NaN
+        raise InferenceError(f"{label} must be a number.")
+    return number
+
+
+def _check_upscale_input(image: Image.Image, spec: ModelSpec) -> None:
+    if draws_samples(spec):
+        return  # PRSR draws a fixed small size whatever the input
+    # inference.pipelines.upscale imports torch: the web process pays that once, on its first RRDBNet request.
+    from inference.pipelines.upscale import check_output_size
+
+    check_output_size(image.size, int(spec.options.get("scale", 4)),
+                      int(settings.UPSCALE_MAX_OUTPUT_MEGAPIXELS * 1_000_000))
+
+
+def _render_upscale(job, image: Image.Image, progress: Progress) -> list[Image.Image]:
+    import torch
+
+    from inference.engine import load_nets
+    from inference.pipelines.upscale import UpscaleOptions, render_samples
+
+    spec = get_spec(job.model_name)
+    threads = torch.get_num_threads()
+    if draws_samples(spec):
+        # Thousands of tiny steps: on a busy 2-core CPU two intra-op threads measured 16x slower than one.
+        torch.set_num_threads(1)
+    try:
+        return render_samples(image, load_nets(spec), UpscaleOptions(**job.params), progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
 TOOLS: dict[str, Tool] = {
     "colorize": Tool(name="colorize", title="Colorize", task="colorize", read_params=_colorize_params,
                      prepare=_colorize_prepare, render=_render_colorize),
@@ -194,7 +264,25 @@ TOOLS: dict[str, Tool] = {
                    prepare=_sketch_prepare, render=_render_sketch),
     "stylize": Tool(name="stylize", title="Stylize", task="stylize", read_params=_stylize_params,
                     prepare=_stylize_prepare, render=_render_stylize),
+    "upscale": Tool(name="upscale", title="Upscale", task="upscale", read_params=_upscale_params,
+                    prepare=_sketch_prepare, render=_render_upscale, check_input=_check_upscale_input),
 }
+
+
+# Chaining: a finished result becomes the input of another tool, without leaving the server.
+
+def chained_input(parent, sample: int) -> LoadedImage:
+    """Picture `sample` of the finished job `parent` (already checked to be the requester's), validated as
+    an upload is; InferenceError with a sentence when there is no such picture or it would not be accepted."""
+    field = parent.sample_file(sample) if parent.status == parent.Status.DONE else None
+    if field is None:
+        raise InferenceError("That result does not exist (yet): only a finished job's pictures can be chained.")
+    try:
+        with field.open("rb") as f:
+            return load_image(f, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024,
+                              max_pixels=int(settings.MAX_UPLOAD_MEGAPIXELS * 1_000_000))
+    except ImageRejected as exc:
+        raise InferenceError(f"That result cannot be used as an input: {exc}") from None
 
 
 def open_original(job) -> Image.Image:

@@ -24,5 +24,7 @@ urlpatterns = [
     path("tools/<slug:tool_name>/jobs/", _per_person(views.submit_jobs), name="submit_jobs"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job_detail"),
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel, name="job_cancel"),
+    path("jobs/<uuid:job_id>/chain/<slug:tool_name>/", views.chain_job, name="chain_job"),
+    path("jobs/<uuid:job_id>/samples/<int:index>/", views.job_sample, name="job_sample"),
     path("jobs/<uuid:job_id>/<str:kind>/", views.job_file, name="job_file"),
 ]

@@ -1,17 +1,18 @@
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from inference.errors import ImageRejected, InferenceError
 from inference.images import MAX_ASPECT_RATIO
 from inference.registry import all_models
 
-from .access import mine, owned
+from .access import mine, owned, valid_uuids
 from .files import download_stem, image_response
 from .models import Job, StyleImage
 from .style_bank import style_bank
-from .tools import TOOLS
+from .tools import TOOLS, chained_input
 from .uploads import check, decode, oversized_errors
 from .visitors import visitor_token
 
@@ -27,8 +28,8 @@ def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
     visitor_token(request, create=not request.user.is_authenticated)  # the socket needs it
     jobs = mine(request, Job).filter(tool=tool.name).select_related("gallery_item")[:30]
     default = tool.default_model()
-    extra = ({"style_bank": style_bank(request), "preview_side": settings.STYLE_PREVIEW_SIDE}
-             if tool.name == "stylize" else {})
+    extra = {"stylize": lambda: {"style_bank": style_bank(request), "preview_side": settings.STYLE_PREVIEW_SIDE},
+             "upscale": lambda: _upscale_extra(request)}.get(tool.name, dict)()
     return render(request, f"studio/{tool.name}.html", {
         **extra,
         "tool": tool,
@@ -44,6 +45,23 @@ def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
     })
 
 
+def _upscale_extra(request: HttpRequest) -> dict:
+    """The Upscale page's limits, and the result it was asked to take as its input ("Upscale this")."""
+    extra = {"max_output_megapixels": settings.UPSCALE_MAX_OUTPUT_MEGAPIXELS, "chain_from": None}
+    if request.GET.get("from"):
+        parent = mine(request, Job).filter(pk__in=valid_uuids([request.GET["from"]]), status=Job.Status.DONE).first()
+        try:
+            sample = int(request.GET.get("sample") or 0)
+        except ValueError:
+            sample = -1
+        if parent is None or sample < 0 or parent.sample_file(sample) is None:
+            raise Http404("No such result.")
+        extra["chain_from"] = {"job": parent, "sample": sample,
+                               "image_url": reverse("job_sample", args=[parent.pk, sample]),
+                               "chain_url": reverse("chain_job", args=[parent.pk, "upscale"])}
+    return extra
+
+
 @require_POST
 def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
     tool = TOOLS.get(tool_name) or _not_found()
@@ -55,13 +73,11 @@ def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
     if len(files) > settings.MAX_UPLOAD_FILES:
         return _errors(f"At most {settings.MAX_UPLOAD_FILES} images at a time.")
     try:
-        spec = tool.check_model(request.POST.get("model") or "")
-        params = tool.read_params(request.POST, request)
+        spec, params = _settings(request, tool)
     except InferenceError as exc:
         return _errors(str(exc))
-    visitor = visitor_token(request, create=not request.user.is_authenticated) or ""
 
-    jobs, errors, waiting = [], refused, False
+    jobs, errors = [], refused
     # Headers and structure of every file before any decoding: a refused file costs no pixels.
     accepted = []
     for upload in files:
@@ -72,23 +88,62 @@ def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
             errors.append({"file": upload.name, "message": str(exc)})
     for upload in accepted:
         try:
-            loaded = decode(upload)
-        except ImageRejected as exc:
+            jobs.append(_submit(request, tool, spec, params, decode(upload), upload.name))
+        except (ImageRejected, InferenceError) as exc:
             errors.append({"file": upload.name, "message": str(exc)})
-            continue
-        image, notice = tool.prepare(loaded)
-        del loaded  # one decoded picture held at a time
-        job = Job.submit(owner=request.user, visitor=visitor, tool=tool.name, model_name=spec.name,
-                         params=params, image=image, original_name=upload.name, notice=notice)
-        del image
-        jobs.append(job.as_event())
-        waiting = waiting or job.queue_unreachable
-    response = {"jobs": jobs, "errors": errors}
-    if waiting:
-        # Every row above is committed; the sweeper queues them when the broker is back.
-        response["notice"] = "Your images are saved. The job queue is not reachable right now; " \
-                             "they will start on their own when it is back."
+    return _submitted(jobs, errors)
+
+
+@require_POST
+@owned(Job, "job_id")
+def chain_job(request: HttpRequest, job: Job, tool_name: str) -> JsonResponse:
+    """A new job of `tool_name` whose input is picture `sample` of this person's finished `job`."""
+    tool = TOOLS.get(tool_name) or _not_found()
+    try:
+        sample = int(request.POST.get("sample") or 0)
+    except ValueError:
+        return _errors("sample must be a whole number.")
+    try:
+        spec, params = _settings(request, tool)
+        loaded = chained_input(job, sample)
+        chained = _submit(request, tool, spec, params, loaded, job.original_name, parent=job, parent_sample=sample)
+    except InferenceError as exc:
+        return _errors(str(exc))
+    return _submitted([chained], [])
+
+
+def _submitted(jobs: list[Job], errors: list[dict]) -> JsonResponse:
+    response = {"jobs": [job.as_event() for job in jobs], "errors": errors}
+    if any(job.queue_unreachable for job in jobs):
+        # Every row is committed; the sweeper queues them when the broker is back.
+        response["notice"] = ("Your images are saved. The job queue is not reachable right now; "
+                              "they will start on their own when it is back.")
     return JsonResponse(response, status=201 if jobs else 400)
+
+
+def _settings(request: HttpRequest, tool) -> tuple:
+    """The installed model and validated settings a request asks of `tool`."""
+    return tool.check_model(request.POST.get("model") or ""), tool.read_params(request.POST, request)
+
+
+def _submit(request: HttpRequest, tool, spec, params: dict, loaded, name: str, **chain) -> Job:
+    image, notice = tool.prepare(loaded)
+    del loaded  # one decoded picture held at a time
+    tool.check_input(image, spec)  # refused before anything is stored or queued
+    visitor = visitor_token(request, create=not request.user.is_authenticated) or ""
+    return Job.submit(owner=request.user, visitor=visitor, tool=tool.name, model_name=spec.name,
+                      params=params, image=image, original_name=name, notice=notice, **chain)
+
+
+@require_GET
+@owned(Job, "job_id")
+def job_sample(request: HttpRequest, job: Job, index: int) -> HttpResponse:
+    """Picture `index` of a job that drew several (0 is its result)."""
+    field = job.sample_file(index) if job.status == Job.Status.DONE else None
+    if field is None:
+        raise Http404("No such sample.")
+    download = download_stem(job.original_name, f"{job.tool}-{index + 1}") if request.GET.get("download") else None
+    return image_response(field, fmt=request.GET.get("format"), download_name=download)
 
 
 @require_GET
