@@ -12,6 +12,7 @@ from inference.errors import ImageRejected, InferenceError
 from inference.images import LoadedImage, black_and_white, load_image
 from inference.pipelines.colorize_options import check_gamut
 from inference.pipelines.hints import parse_hints
+from inference.pipelines.upscale_options import check_output_size, is_sampler
 from inference.registry import ModelSpec, get_spec, specs_for_task
 
 from .access import valid_uuids
@@ -195,14 +196,9 @@ def _render_stylize(job, image: Image.Image, progress: Progress) -> Image.Image:
 
 # Upscale
 
-def draws_samples(spec: ModelSpec) -> bool:
-    """Whether this Upscale model draws samples of a fixed size (PRSR) rather than enlarging the photo (RRDBNet)."""
-    return spec.arch == "prsr"
-
-
 def _upscale_params(data: dict, request=None) -> dict:
     spec = TOOLS["upscale"].check_model(data.get("model") or "")
-    if not draws_samples(spec):
+    if not is_sampler(spec):
         return {}
     temperature = _number(data, "temperature", 0.8, float, "The temperature")
     if not 0.0 <= temperature <= 2.0:
@@ -231,11 +227,8 @@ def _number(data: dict, key: str, default, kind, label: str):
 
 
 def _check_upscale_input(image: Image.Image, spec: ModelSpec) -> None:
-    if draws_samples(spec):
+    if is_sampler(spec):
         return  # PRSR draws a fixed small size whatever the input
-    # inference.pipelines.upscale imports torch: the web process pays that once, on its first RRDBNet request.
-    from inference.pipelines.upscale import check_output_size
-
     check_output_size(image.size, int(spec.options.get("scale", 4)),
                       int(settings.UPSCALE_MAX_OUTPUT_MEGAPIXELS * 1_000_000))
 
@@ -248,7 +241,7 @@ def _render_upscale(job, image: Image.Image, progress: Progress) -> list[Image.I
 
     spec = get_spec(job.model_name)
     threads = torch.get_num_threads()
-    if draws_samples(spec):
+    if is_sampler(spec):
         # Thousands of tiny steps: on a busy 2-core CPU two intra-op threads measured 16x slower than one.
         torch.set_num_threads(1)
     try:
