@@ -187,10 +187,17 @@ CONTENT_SECURITY_POLICY = (
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 
-# Redis carries the Celery broker, the channel layer and the cache (rate-limit counters).
+# Redis carries the Celery broker, the channel layer and the caches (rate-limit counters).
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                      "KEY_PREFIX": "atelier"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                "KEY_PREFIX": "atelier"},
+    # Rate-limit counters: a Redis outage lets requests through rather than failing them.
+    "ratelimit": {"BACKEND": "webapp.ratelimit_cache.RateLimitCache", "LOCATION": REDIS_URL,
+                  "KEY_PREFIX": "atelier"},
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_FAIL_OPEN = True
 
 CHANNEL_LAYERS = {
     "default": {
