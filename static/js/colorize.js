@@ -2,6 +2,7 @@
 // studio socket, cancel, before/after comparison and downloads.
 import { HintCanvas } from "./hints.js";
 import { JobList, el } from "./jobs.js";
+import { answerMessages, postJobs, showMessages, watchDropZone } from "./upload.js";
 
 const form = document.getElementById("upload-form");
 const fileInput = document.getElementById("file-input");
@@ -35,20 +36,13 @@ function updateHintPanel() {
   if (!hintPanel.hidden) hintCanvas.show(files[0]).catch(() => { hintPanel.hidden = true; });
 }
 
-fileInput.addEventListener("change", () => setFiles(fileInput.files));
+watchDropZone(dropZone, fileInput, setFiles);
 modelSelect.addEventListener("change", updateHintPanel);
-for (const type of ["dragenter", "dragover"]) {
-  dropZone.addEventListener(type, (e) => { e.preventDefault(); dropZone.classList.add("over"); });
-}
-for (const type of ["dragleave", "drop"]) {
-  dropZone.addEventListener(type, (e) => { e.preventDefault(); dropZone.classList.remove("over"); });
-}
-dropZone.addEventListener("drop", (e) => setFiles(e.dataTransfer.files));
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   errorsList.replaceChildren();
-  if (!files.length) { showErrors([{ file: "", message: "Choose at least one image." }]); return; }
+  if (!files.length) { showMessages(errorsList, ["Choose at least one image."]); return; }
   const body = new FormData();
   body.append("model", modelSelect.value);
   body.append("gamut", document.getElementById("gamut-select").value);
@@ -57,21 +51,14 @@ form.addEventListener("submit", async (event) => {
   const button = document.getElementById("submit-button");
   button.disabled = true;
   try {
-    const response = await fetch(form.action, { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
-    const data = await response.json().catch(() => ({ jobs: [], errors: [{ file: "", message: `Upload failed (${response.status}).` }] }));
-    data.jobs.forEach((job) => jobList.upsert(job));
-    // A notice (the queue is down: the jobs are kept and start later) is shown with the errors.
-    showErrors(data.notice ? [...data.errors, { file: "", message: data.notice }] : data.errors);
-    if (data.jobs.length) setFiles([]);
-  } catch {
-    showErrors([{ file: "", message: "The upload did not reach the server. Check your connection and try again." }]);
+    const answer = await postJobs(form.action, body, csrf);
+    answer.jobs.forEach((job) => jobList.upsert(job));
+    showMessages(errorsList, answerMessages(answer));
+    if (answer.jobs.length) setFiles([]);
   } finally {
     button.disabled = false;
     fileInput.value = "";
   }
 });
 
-function showErrors(errors) {
-  errorsList.replaceChildren(...errors.map((e) => el("li", {}, e.file ? `${e.file}: ${e.message}` : e.message)));
-}
 

@@ -4,6 +4,7 @@
 // a before/after slider at full resolution with zoom.
 import { initAllCompares } from "./compare.js";
 import { JobList, el } from "./jobs.js";
+import { answerMessages, postJobs, showMessages, watchDropZone } from "./upload.js";
 
 const form = document.getElementById("upload-form");
 const fileInput = document.getElementById("file-input");
@@ -74,21 +75,12 @@ function setFiles(list) {
   chosenList.replaceChildren(...files.map((f) => el("li", {}, `${f.name} (${(f.size / 1e6).toFixed(1)} MB)`)));
 }
 
-if (dropZone) {
-  fileInput.addEventListener("change", () => setFiles(fileInput.files));
-  for (const type of ["dragenter", "dragover"]) {
-    dropZone.addEventListener(type, (e) => { e.preventDefault(); dropZone.classList.add("over"); });
-  }
-  for (const type of ["dragleave", "drop"]) {
-    dropZone.addEventListener(type, (e) => { e.preventDefault(); dropZone.classList.remove("over"); });
-  }
-  dropZone.addEventListener("drop", (e) => setFiles(e.dataTransfer.files));
-}
+watchDropZone(dropZone, fileInput, setFiles);
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   errorsList.replaceChildren();
-  if (!chainUrl && !files.length) { showErrors([{ file: "", message: "Choose at least one image." }]); return; }
+  if (!chainUrl && !files.length) { showMessages(errorsList, ["Choose at least one image."]); return; }
   const body = new FormData();
   body.append("model", modelSelect.value);
   if (!samplerSettings.hidden) {
@@ -99,21 +91,15 @@ form.addEventListener("submit", async (event) => {
   const button = document.getElementById("submit-button");
   button.disabled = true;
   try {
-    const response = await fetch(chainUrl || form.action, { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
-    const data = await response.json().catch(() => ({ jobs: [], errors: [{ file: "", message: `Upload failed (${response.status}).` }] }));
-    data.jobs.forEach((job) => jobList.upsert(job));
-    showErrors(data.errors);
-    if (data.jobs.length) setFiles([]);
-  } catch {
-    showErrors([{ file: "", message: "The upload did not reach the server. Check your connection and try again." }]);
+    const answer = await postJobs(chainUrl || form.action, body, csrf);
+    answer.jobs.forEach((job) => jobList.upsert(job));
+    showMessages(errorsList, answerMessages(answer));
+    if (answer.jobs.length) setFiles([]);
   } finally {
     button.disabled = false;
     if (fileInput) fileInput.value = "";
   }
 });
 
-function showErrors(errors) {
-  errorsList.replaceChildren(...errors.map((e) => el("li", {}, e.file ? `${e.file}: ${e.message}` : e.message)));
-}
 
 initAllCompares();

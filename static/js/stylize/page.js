@@ -5,6 +5,7 @@
 import { packFrame } from "../frames.js";
 import { JobList, el } from "../jobs.js";
 import { LiveStream } from "../stream.js";
+import { answerMessages, postJobs, watchDropZone } from "../upload.js";
 
 const $ = (id) => document.getElementById(id);
 const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -113,11 +114,7 @@ function renderBank() {
   }));
 }
 
-$("photo-input").addEventListener("change", (e) => choosePhoto(e.target.files[0]));
-const dropZone = $("drop-zone");
-for (const type of ["dragenter", "dragover"]) dropZone.addEventListener(type, (e) => { e.preventDefault(); dropZone.classList.add("over"); });
-for (const type of ["dragleave", "drop"]) dropZone.addEventListener(type, (e) => { e.preventDefault(); dropZone.classList.remove("over"); });
-dropZone.addEventListener("drop", (e) => choosePhoto(e.dataTransfer.files[0]));
+watchDropZone($("drop-zone"), $("photo-input"), (files) => choosePhoto(files[0]));
 
 async function choosePhoto(file) {
   if (!file) return;
@@ -162,11 +159,10 @@ $("render").addEventListener("click", async () => {
   body.append("model", selection.model);
   body.append("blend", JSON.stringify(blend()));
   body.append("images", photoFile, photoFile.name);
-  const response = await fetch($("stylize-config").dataset.jobsUrl, { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
-  const data = await response.json();
-  data.jobs.forEach((job) => jobs.upsert(job));
-  if (data.errors.length) showError(data.errors.map((e) => (e.file ? `${e.file}: ` : "") + e.message).join(" "));
-  else if (data.notice) showError(data.notice); // the queue is down: the jobs are kept and start later
+  const answer = await postJobs($("stylize-config").dataset.jobsUrl, body, csrf);
+  answer.jobs.forEach((job) => jobs.upsert(job));
+  const messages = answerMessages(answer);
+  if (messages.length) showError(messages.join(" "));
 });
 
 renderBank();
