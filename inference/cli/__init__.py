@@ -18,6 +18,7 @@ TOOLS: dict[str, str] = {
     "colorize": "inference.cli.colorize",
     "stylize": "inference.cli.stylize",
     "sketch": "inference.cli.sketch",
+    "edit": "inference.cli.edit",
     "train": "inference.cli.train",
 }
 

@@ -20,6 +20,7 @@ TRAINERS: dict[str, str] = {
     "pix2pix": "inference.training.pix2pix",
     "stylize": "inference.training.stylize",
     "adain": "inference.training.adain",
+    "npe": "inference.training.npe",
 }
 
 # exit code -> what it means; printed by --help
