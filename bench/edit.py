@@ -10,7 +10,8 @@ gradient steps on z for one stroke segment of a few points) +
 :func:`inference.pipelines.edit.compose` (decode, mask, blend into the
 photo) on a kept state, as the live path does. The segments walk across the
 face; each starts where the last ended. Prints the model, device, p50 and
-p95 in milliseconds. Prints figures only.
+p95 in milliseconds of wall time, and of the process's CPU time (on a shared
+machine the difference is time spent waiting for a core). Prints figures only.
 """
 
 from __future__ import annotations
@@ -57,9 +58,9 @@ def main() -> None:
     nets = load_nets(spec, device=device)
     options = EditOptions(steps=args.steps)
     state = start_from_seed(nets, 0)
-    times = []
+    times, cpu_times = [], []
     for i, stroke in enumerate(segments(args.warmup + args.updates, args.points)):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         state = apply_stroke(state, nets, stroke, options)
         picture, _ = compose(state, nets, options)
         picture.cpu()
@@ -67,12 +68,16 @@ def main() -> None:
             torch.cuda.synchronize()
         if i >= args.warmup:
             times.append((time.perf_counter() - started) * 1000)
+            cpu_times.append((time.process_time() - cpu_started) * 1000)
     net = nets.net
     p50 = statistics.median(times)
     p95 = statistics.quantiles(times, n=100)[94]
     print(f"model {spec.name} (arch {spec.arch}, ndf {net.ndf}, ngf {net.ngf}, z {net.z_dim}) on {device}, "
           f"{args.threads} thread(s), {args.steps} gradient steps per update")
     print(f"brush update (steps + decode + mask + blend): p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(times)} updates")
+    cpu = statistics.quantiles(cpu_times, n=100)
+    print(f"CPU time of the process per update: p50 {statistics.median(cpu_times):.1f} ms, p95 {cpu[94]:.1f} ms "
+          f"(below the wall time when other processes share the cores)")
 
 
 if __name__ == "__main__":

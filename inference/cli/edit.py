@@ -23,7 +23,7 @@ examples:
 
 strokes.json: a list of strokes, or an object with "strokes" and any of the settings below
 (options on the command line win over the file):
-  {"seed": null, "mix_seed": null, "mix": 0.0, "steps": 4, "step_size": 2.0,
+  {"seed": null, "mix_seed": null, "mix": 0.0, "steps": 4, "step_size": 12.0,
    "strokes": [
      {"colour": "#d8b46c", "radius": 0.06, "points": [[0.30, 0.18], [0.45, 0.12], [0.62, 0.16]]},
      {"colour": [40, 90, 200], "radius": 0.04, "points": [[0.40, 0.42]]}
@@ -61,7 +61,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--mix-seed", type=int, metavar="N", help="interpolate the start towards the random face of seed N ...")
     parser.add_argument("--mix", type=float, metavar="T", help="... by T in [0, 1]")
     parser.add_argument("--steps", type=int, metavar="N", help="gradient steps per stroke (default: the file's, else 4)")
-    parser.add_argument("--step-size", type=float, metavar="ETA", help="gradient step size (default: the file's, else 2.0)")
+    parser.add_argument("--step-size", type=float, metavar="ETA", help="gradient step size (default: the file's, else 12)")
     parser.set_defaults(run=run, tool_parser=parser)
     return parser
 

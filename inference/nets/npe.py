@@ -138,14 +138,44 @@ class Discriminator(nn.Module):
         return self.logit(features[-1].flatten(1)).squeeze(1), features
 
 
+class LatentPrior(nn.Module):
+    """Where random faces come from: z = mean + scale @ eps for eps ~ N(0, I).
+
+    N(0, I) (the VAE prior) until :meth:`fit` is given the encoder's means of
+    the training faces; then a Gaussian fitted to them, whose samples decode
+    to faces even where the posterior has not filled the prior (ex-post
+    density estimation, Ghosh et al. 2020).
+
+    Buffers: ``mean`` (Z,), ``scale`` (Z, Z) lower-triangular.
+    """
+
+    def __init__(self, z_dim: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(z_dim))
+        self.register_buffer("scale", torch.eye(z_dim))
+
+    def fit(self, means: Tensor, jitter: float = 1e-4) -> "LatentPrior":
+        """Fit to encoder means (N, Z), N > 1: their mean and the Cholesky factor of their covariance."""
+        covariance = torch.cov(means.T.double()) + jitter * torch.eye(means.shape[1], dtype=torch.float64)
+        self.mean.copy_(means.double().mean(0))
+        self.scale.copy_(torch.linalg.cholesky(covariance))
+        return self
+
+    def forward(self, eps: Tensor) -> Tensor:
+        """(N, Z) standard normal noise -> (N, Z) latents."""
+        return self.mean + eps @ self.scale.T
+
+
 class IntrospectiveAdversarialNetwork(nn.Module):
-    """Encoder, decoder and (for training) discriminator of one model.
+    """Encoder and decoder of one model, with the discriminator (training) or the latent prior (editing).
 
     Args:
         ndf: encoder and discriminator width of the first layer (paper: 128).
         ngf: decoder width of the last hidden layer (paper: 128; the first is 8 ngf).
         z_dim: latent dimensions (paper: 100).
-        discriminator: build the discriminator too (training only).
+        discriminator: the training network: build the discriminator; the
+            editing network (the default) has a :class:`LatentPrior` instead,
+            fitted when the model is installed.
     """
 
     def __init__(self, ndf: int = 128, ngf: int = 128, z_dim: int = 100, *, discriminator: bool = False) -> None:
@@ -154,6 +184,7 @@ class IntrospectiveAdversarialNetwork(nn.Module):
         self.encoder = Encoder(ndf, z_dim)
         self.decoder = Decoder(ngf, z_dim)
         self.discriminator = Discriminator(ndf) if discriminator else None
+        self.prior = None if discriminator else LatentPrior(z_dim)
 
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """(N, 3, 64, 64) in [0, 1] -> (mu, log_var), each (N, z_dim)."""
@@ -167,9 +198,14 @@ class IntrospectiveAdversarialNetwork(nn.Module):
         """Reconstruction through the mean: (N, 3, 64, 64) -> (N, 3, 64, 64)."""
         return self.decode(self.encode(x)[0])
 
-    def editing_state_dict(self) -> dict[str, Tensor]:
-        """The encoder's and decoder's weights only: what :func:`build` loads."""
-        return {k: v for k, v in self.state_dict().items() if not k.startswith("discriminator.")}
+    def sample_latent(self, eps: Tensor) -> Tensor:
+        """(N, Z) standard normal noise -> latents of random faces (through the prior, if this net has one)."""
+        return eps if self.prior is None else self.prior(eps)
+
+    def editing_state_dict(self, prior: LatentPrior) -> dict[str, Tensor]:
+        """Encoder, decoder and ``prior``: what :func:`build` loads."""
+        weights = {k: v for k, v in self.state_dict().items() if not k.startswith("discriminator.")}
+        return {**weights, **{f"prior.{k}": v for k, v in prior.state_dict().items()}}
 
 
 def init_weights(net: nn.Module, gain: float = 0.02) -> nn.Module:
@@ -209,4 +245,4 @@ def build(spec) -> IntrospectiveAdversarialNetwork:
 
 
 __all__ = ["BUILDERS", "Decoder", "Discriminator", "DownBlock", "Encoder", "IMAGE_SIZE", "IntrospectiveAdversarialNetwork",
-           "Trunk", "UpBlock", "build", "ian_64", "init_weights", "sizes_of"]
+           "LatentPrior", "Trunk", "UpBlock", "build", "ian_64", "init_weights", "sizes_of"]

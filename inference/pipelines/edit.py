@@ -103,10 +103,10 @@ class EditOptions:
     mix_seed: int | None = None
     mix: float = 0.0
     steps: int = 4
-    step_size: float = 2.0
-    mask_sigma: float = 1.5
-    mask_gain: float = 8.0
-    mask_floor: float = 0.01
+    step_size: float = 12.0
+    mask_sigma: float = 2.0
+    mask_gain: float = 6.0
+    mask_floor: float = 0.03
 
 
 @dataclass(frozen=True)
@@ -164,9 +164,11 @@ def encode(nets, photo: Tensor) -> Tensor:
 
 
 def random_latent(nets, seed: int) -> Tensor:
-    """z ~ N(0, I), (1, Z), drawn on the CPU from ``seed`` (the same on every device)."""
-    z = torch.randn(1, nets.net.z_dim, generator=torch.Generator().manual_seed(int(seed)))
-    return z.to(_device(nets))
+    """A random face's latent (1, Z): noise drawn on the CPU from ``seed`` (the same on every device), through the
+    model's latent prior (:class:`inference.nets.npe.LatentPrior`)."""
+    eps = torch.randn(1, nets.net.z_dim, generator=torch.Generator().manual_seed(int(seed)))
+    with torch.no_grad():
+        return nets.net.sample_latent(eps.to(_device(nets)))
 
 
 def interpolate(z_a: Tensor, z_b: Tensor, t: float) -> Tensor:
@@ -218,7 +220,7 @@ def brush_error(decoding: Tensor, weight: Tensor, colour: Tensor) -> Tensor:
     return (weight * (decoding - colour).square()).sum() / weight.sum().clamp_min(1e-6)
 
 
-def paint(z: Tensor, nets, stroke: Stroke, steps: int = 4, step_size: float = 2.0) -> Tensor:
+def paint(z: Tensor, nets, stroke: Stroke, steps: int = 4, step_size: float = 12.0) -> Tensor:
     """The contextual paintbrush: ``steps`` gradient steps on z towards the stroke's colour inside the brush.
 
     Args:

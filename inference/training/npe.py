@@ -17,9 +17,11 @@ horizontal flips.
 
 Every --interval steps the run folder (see `train --help`) gets a losses.csv
 row, the evaluation L1 of reconstructions (through the mean) on fixed faces,
-and a sample grid: rows 1-2 faces and their reconstructions, rows 3-4 random
-samples from fixed latents. At the end the encoder and decoder are installed
-(the discriminator only lives in checkpoint.pt).
+and a sample grid: rows 1-2 faces and their reconstructions, row 3 random
+samples from fixed noise under N(0, I), row 4 the same noise through a
+Gaussian fitted to the encoder's codes of the training faces. At the end the
+encoder, the decoder and that fitted prior (what "random face" samples) are
+installed; the discriminator only lives in checkpoint.pt.
 
 examples:
   python -m inference train npe --faces 1500 --name my-faces --ndf 16 --ngf 24 --steps 3000

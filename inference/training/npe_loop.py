@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-from ..nets.npe import IMAGE_SIZE, IntrospectiveAdversarialNetwork, ian_64, init_weights
+from ..nets.npe import IMAGE_SIZE, IntrospectiveAdversarialNetwork, LatentPrior, ian_64, init_weights
 from ..pipelines.edit import square_64
 from .folders import list_images
 from .harness import Installation, Trainer, descend, epoch_order, safetensors_bytes, step_generator
@@ -25,6 +25,8 @@ from .npe import NPETraining
 
 PAPER = ("Brock, Lim, Ritchie, Weston. Neural Photo Editing with Introspective Adversarial Networks. ICLR 2017.")
 SAMPLE_COLUMNS = 8
+# At most this many faces' codes fit the installed latent prior (and the sample grids' prior).
+PRIOR_FACES = 10_000
 # Prior samples per step, as a fraction of the batch: the decoder pass is most of a step's time on a CPU.
 PRIOR_FRACTION = 4
 
@@ -167,20 +169,35 @@ class NPETrainer(Trainer):
     def evaluate(self) -> dict[str, float]:
         return {"eval_l1": float((self._reconstructions() - self.eval_faces).abs().mean())}
 
-    def sample_rows(self):
-        """Faces, their reconstructions, then two rows of random samples from fixed latents."""
-        reconstructed = self._reconstructions()
+    def fit_prior(self, limit: int = PRIOR_FACES) -> LatentPrior:
+        """A :class:`LatentPrior` fitted to the encoder's means of (at most ``limit``) training faces."""
+        self.net.eval()
+        chunks = []
         with torch.no_grad():
-            samples = self.net.decode(self.sample_z.to(self.device)).cpu()
+            for start in range(0, min(limit, len(self.faces)), 256):
+                indices = range(start, min(start + 256, limit, len(self.faces)))
+                chunks.append(self.net.encode(self.faces.batch(indices).to(self.device))[0].cpu())
+        means = torch.cat(chunks)
+        prior = LatentPrior(self.config.z_dim)
+        return prior.fit(means) if len(means) > 1 else prior
+
+    def sample_rows(self):
+        """Faces, their reconstructions, random samples from N(0, I), and the same noise through the fitted prior."""
+        reconstructed = self._reconstructions()
+        prior = self.fit_prior(2_000)
+        eps = self.sample_z[:SAMPLE_COLUMNS]
+        with torch.no_grad():
+            plain = self.net.decode(eps.to(self.device)).cpu()
+            fitted = self.net.decode(prior(eps).to(self.device)).cpu()
         k = min(SAMPLE_COLUMNS, len(self.eval_faces))
-        return [list(self.eval_faces[:k]), list(reconstructed[:k]),
-                list(samples[:SAMPLE_COLUMNS]), list(samples[SAMPLE_COLUMNS:])]
+        return [list(self.eval_faces[:k]), list(reconstructed[:k]), list(plain), list(fitted)]
 
     def installation(self, name: str) -> Installation:
-        """Encoder and decoder (float16 with --fp16-weights) and the edit tool's facts."""
+        """Encoder, decoder and the latent prior fitted to the training faces (float16 with --fp16-weights)."""
         c = self.config
         return Installation(
-            weights=safetensors_bytes(self.net.editing_state_dict(), {"format": "atelier-npe"}, half=c.fp16_weights),
+            weights=safetensors_bytes(self.net.editing_state_dict(self.fit_prior()), {"format": "atelier-npe"},
+                                      half=c.fp16_weights),
             facts={
                 "family": "npe", "task": "edit", "arch": "ian_64", "title": c.title or name,
                 "input_size": IMAGE_SIZE, "paper": PAPER,

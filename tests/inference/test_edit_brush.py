@@ -34,15 +34,15 @@ def test_a_brush_step_lowers_the_error_between_the_decoding_and_the_paint_inside
         weight = brush(HAIR_STROKE)
         colour = torch.tensor(BLOND, dtype=torch.float32).div(255).view(1, 3, 1, 1)
         before = float(brush_error(decode(nets, state.z), weight, colour))
-        after = float(brush_error(decode(nets, paint(state.z, nets, HAIR_STROKE, steps=1, step_size=2.0)), weight, colour))
+        after = float(brush_error(decode(nets, paint(state.z, nets, HAIR_STROKE, steps=1)), weight, colour))
         assert after < before, (seed, before, after)
-        moved = float(brush_error(decode(nets, paint(state.z, nets, HAIR_STROKE, steps=8, step_size=2.0)), weight, colour))
+        moved = float(brush_error(decode(nets, paint(state.z, nets, HAIR_STROKE, steps=8)), weight, colour))
         assert moved < 0.8 * before, (seed, before, moved)
 
 
 def test_the_output_keeps_the_photo_exactly_outside_the_mask_and_changes_inside_the_brush(nets, photo):
     options = EditOptions()
-    state = apply_stroke(start_from_photo(nets, photo), nets, HAIR_STROKE, EditOptions(steps=8))
+    state = apply_stroke(start_from_photo(nets, photo), nets, HAIR_STROKE, options)
     output, mask = compose(state, nets, options)
     x = to_tensor(photo)
     outside = mask[0, 0] == 0
@@ -61,10 +61,10 @@ def test_the_unedited_photo_is_returned_as_it_was(nets, photo):
 
 def test_render_of_a_stroke_list_is_deterministic_for_a_seed_and_matches_the_step_functions(nets):
     strokes = (HAIR_STROKE, Stroke(((0.2, 0.8),), (30, 60, 200), 0.1))
-    options = EditOptions(strokes=strokes, seed=11, steps=5)
+    options = EditOptions(strokes=strokes, seed=11)
     first, second = render(None, nets, options), render(None, nets, options)
     assert np.array_equal(np.asarray(first), np.asarray(second))
-    other = render(None, nets, EditOptions(strokes=strokes, seed=12, steps=5))
+    other = render(None, nets, EditOptions(strokes=strokes, seed=12))
     assert not np.array_equal(np.asarray(first), np.asarray(other))
 
     state = start_from_seed(nets, 11)

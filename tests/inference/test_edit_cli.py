@@ -13,7 +13,7 @@ from inference.pipelines.edit import EditOptions, render, strokes_from_json
 from inference.registry import get_spec
 from torch_threads import one_torch_thread  # noqa: F401
 
-STROKES = {"steps": 5, "step_size": 2.0, "strokes": [
+STROKES = {"steps": 5, "step_size": 8.0, "strokes": [
     {"colour": "#d8b46c", "radius": 0.07, "points": [[0.35, 0.14], [0.5, 0.11], [0.65, 0.14]]},
     {"colour": [40, 90, 200], "radius": 0.1, "points": [[0.15, 0.8]]},
 ]}
@@ -34,7 +34,7 @@ def test_the_command_line_edits_a_photo_as_render_does(files, tmp_path, capsys):
     code = main(["edit", str(photo), "--strokes", str(strokes), "--out", str(tmp_path / "out"), "--device", "cpu"])
     assert code == 0, capsys.readouterr().err
     written = np.asarray(Image.open(tmp_path / "out" / "face.npe-faces.png"))
-    options = EditOptions(strokes=strokes_from_json(STROKES), steps=5, step_size=2.0)
+    options = EditOptions(strokes=strokes_from_json(STROKES), steps=5, step_size=8.0)
     expected = np.asarray(render(Image.open(photo), load_nets(get_spec("npe-faces"), device="cpu"), options))
     assert written.shape == (64, 64, 3) and np.array_equal(written, expected)
 
@@ -44,7 +44,7 @@ def test_a_seed_edits_that_random_face(files, tmp_path, capsys):
     code = main(["edit", "--seed", "9", "--strokes", str(strokes), "--out", str(tmp_path / "out"), "--device", "cpu"])
     assert code == 0, capsys.readouterr().err
     written = np.asarray(Image.open(tmp_path / "out" / "seed-9.npe-faces.png"))
-    options = EditOptions(strokes=strokes_from_json(STROKES), seed=9, steps=5)
+    options = EditOptions(strokes=strokes_from_json(STROKES), seed=9, steps=5, step_size=8.0)
     assert np.array_equal(written, np.asarray(render(None, load_nets(get_spec("npe-faces"), device="cpu"), options)))
 
 
