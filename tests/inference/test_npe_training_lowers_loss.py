@@ -2,6 +2,8 @@
 
 import csv
 
+import torch
+
 from inference.cli import main
 from inference.engine import clear_cache, load_nets
 from inference.nets.npe import IntrospectiveAdversarialNetwork
@@ -31,4 +33,6 @@ def test_training_on_procedural_faces_lowers_the_reconstruction_error_and_instal
     assert spec.options["z_dim"] == 16
     net = load_nets(spec).net
     assert isinstance(net, IntrospectiveAdversarialNetwork) and net.discriminator is None
+    # random faces come from a Gaussian fitted to the training faces' codes, not N(0, I)
+    assert float(net.prior.mean.abs().sum()) > 0 and not torch.equal(net.prior.scale, torch.eye(16))
     clear_cache()
