@@ -20,12 +20,12 @@ from inference.pipelines.edit import (EditOptions, Stroke, apply_stroke, brush, 
                                       start_from_seed, to_image)
 from inference.registry import get_spec  # noqa: E402
 
-BLOND, DARK, BLUE = (216, 180, 108), (30, 22, 18), (60, 100, 190)
+BLOND, DARK, PINK = (216, 180, 108), (30, 22, 18), (214, 160, 174)
 TOP_OF_HEAD = ((0.3, 0.16), (0.5, 0.1), (0.7, 0.16))
 EXAMPLES = [  # (start: a photo (an unseen procedural face) or a seed, stroke)
     (("photo", 5000), Stroke(TOP_OF_HEAD, BLOND, 0.08)),
     (("photo", 5001), Stroke(TOP_OF_HEAD, DARK, 0.08)),
-    (("seed", 3), Stroke(((0.08, 0.1), (0.08, 0.5)), BLUE, 0.08)),
+    (("seed", 3), Stroke(((0.08, 0.1), (0.08, 0.5)), PINK, 0.08)),
     (("seed", 4), Stroke(TOP_OF_HEAD, BLOND, 0.08)),
 ]
 
