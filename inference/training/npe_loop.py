@@ -92,7 +92,7 @@ class NPETrainer(Trainer):
     losses = ("kl", "pixel", "feature", "adversarial", "d_loss", "total")
     metrics = ("eval_l1",)
     curves = {"reconstruction (mean |x_rec - x|)": {"training": "pixel", "evaluation": "eval_l1"},
-              "terms": {"KL (nats)": "kl", "feature": "feature"},
+              "KL (nats)": {"KL": "kl"}, "introspective (feature MSE)": {"feature": "feature"},
               "adversarial": {"encoder/decoder": "adversarial", "discriminator": "d_loss"}}
 
     def __init__(self, config: NPETraining, folder: Path, *, progress: bool = True) -> None:
