@@ -3,8 +3,8 @@
 Each module holds a ``SPECS`` tuple of ModelSpec records (no torch, so the web
 process can read them cheaply) for the network families one tool runs:
 ``colorization`` (Colorize: the colorization family), ``pix2pix`` (Sketch: the
-pix2pix family) and ``stylize`` (Stylize: the transformer_net, adain and vgg
-families, which work together). A record's ``family`` names its module in
+pix2pix family), ``stylize`` (Stylize: the transformer_net, adain and vgg
+families, which work together) and ``edit`` (Edit: the npe family). A record's ``family`` names its module in
 :mod:`inference.nets` and its ``arch`` the builder there. Locally trained
 models are recorded in ``<models dir>/local-models.json`` by
 :mod:`inference.catalog.local`.
@@ -15,7 +15,7 @@ import importlib
 from ..modelspec import ModelSpec
 
 # catalog module per tool
-CATALOGS = ("colorization", "pix2pix", "stylize", "upscale")
+CATALOGS = ("colorization", "pix2pix", "stylize", "upscale", "edit")
 
 
 def published_specs() -> list[ModelSpec]:

@@ -19,6 +19,7 @@ TOOLS: dict[str, str] = {
     "stylize": "inference.cli.stylize",
     "sketch": "inference.cli.sketch",
     "upscale": "inference.cli.upscale",
+    "edit": "inference.cli.edit",
     "train": "inference.cli.train",
 }
 

@@ -21,6 +21,7 @@ TRAINERS: dict[str, str] = {
     "stylize": "inference.training.stylize",
     "adain": "inference.training.adain",
     "prsr": "inference.training.prsr",
+    "npe": "inference.training.npe",
 }
 
 # exit code -> what it means; printed by --help
