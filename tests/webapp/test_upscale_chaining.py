@@ -109,3 +109,14 @@ def test_a_deleted_parent_leaves_the_chained_result_whole(owner_client, owner, u
     parent.remove()
     job.refresh_from_db()
     assert job.parent is None and job.original.storage.exists(job.original.name)
+
+
+def test_every_gallery_thumbnail_offers_upscale_this_for_its_own_result(owner_client, owner):
+    items = [make_item(owner, name=f"p{i}.png", seed=i) for i in range(2)]
+    page = owner_client.get(reverse("gallery:index")).content.decode()
+    for item in items:
+        link = f"{reverse('tool', args=['upscale'])}?from={item.job.pk}&amp;sample=0"
+        assert link in page
+    upscale_page = owner_client.get(items[0].job.upscale_url())
+    assert upscale_page.status_code == 200 and reverse("chain_job", args=[items[0].job.pk, "upscale"]) in \
+        upscale_page.content.decode()

@@ -48,9 +48,8 @@ class Item(models.Model):
     def pictures(self) -> list[dict]:
         """Every picture of this result (several for a sampler's job), each with its address and
         the one that chains Upscale onto it."""
-        upscale = reverse("tool", args=["upscale"])
         return [{"index": index, "url": reverse("gallery:item_sample", args=[self.pk, index]),
-                 "upscale_url": f"{upscale}?from={self.job_id}&sample={index}"}
+                 "upscale_url": self.job.upscale_url(index)}
                 for index in range(self.job.sample_count)]
 
     def chain(self) -> list["ChainStep"]:

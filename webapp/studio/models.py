@@ -303,10 +303,13 @@ class Job(models.Model):
 
     def sample_links(self) -> list[dict]:
         """Each picture of a done job, the result first, with the address that chains Upscale onto it."""
-        upscale = reverse("tool", args=["upscale"])
         return [{"index": index, "url": reverse("job_sample", args=[self.id, index]),
-                 "upscale_url": f"{upscale}?from={self.id}&sample={index}"}
+                 "upscale_url": self.upscale_url(index)}
                 for index in range(self.sample_count)]
+
+    def upscale_url(self, index: int = 0) -> str:
+        """The Upscale page with picture `index` of this job as its input ("Upscale this")."""
+        return f"{reverse('tool', args=['upscale'])}?from={self.id}&sample={index}"
 
     def sample_file(self, index: int):
         """The stored file of picture `index` (0 is the result), or None."""
