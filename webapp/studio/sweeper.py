@@ -12,15 +12,16 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.core.files.storage import default_storage
+from django.db import close_old_connections, connection, models
 
-from .models import Job
+from .models import Job, JobSample, StyleImage
 
 log = logging.getLogger(__name__)
 
 UPLOAD_TEMP_MAX_AGE_S = 24 * 3600
-# Visitors' unclaimed work is judged in days: once an hour is plenty.
-VISITOR_CLEANUP_INTERVAL_S = 3600
+# Visitors' unclaimed work and orphan files are judged in hours and days: once an hour is plenty.
+HOUSEKEEPING_INTERVAL_S = 3600
 BATCH = 500  # jobs per sweep: a backlog drains over a few sweeps, no sweep holds the database long
 
 
@@ -53,18 +54,61 @@ def remove_upload_temp_files(max_age_s: float = UPLOAD_TEMP_MAX_AGE_S) -> int:
     return removed
 
 
+# Where the studio stores files (models._random_name folders), and the rows that refer to them.
+STORED_FOLDERS = ("originals", "results", "thumbnails", "styles")
+STORED_MODELS = (Job, JobSample, StyleImage)
+
+
+def orphan_max_age_s() -> float:
+    """How old an unreferenced file must be to go: older than any job can run, so a result
+    stored a moment before its row is marked done is never taken for an orphan."""
+    return max(3600.0, 2.0 * settings.CELERY_TASK_TIME_LIMIT)
+
+
+def remove_orphan_files(max_age_s: float | None = None) -> int:
+    """Delete stored files no row refers to: what a web process or worker killed between
+    storing a file and committing its row left behind. Returns how many went."""
+    cutoff = time.time() - (orphan_max_age_s() if max_age_s is None else max_age_s)
+    referenced = set()
+    for model in STORED_MODELS:
+        fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+        for row in model.objects.values_list(*fields):
+            referenced.update(name for name in row if name)
+    removed = 0
+    for folder in STORED_FOLDERS:
+        for name in _stored_files(folder):
+            try:
+                if name not in referenced and default_storage.get_modified_time(name).timestamp() <= cutoff:
+                    default_storage.delete(name)
+                    removed += 1
+            except FileNotFoundError:  # deleted meanwhile
+                pass
+    return removed
+
+
+def _stored_files(folder: str):
+    """Every file under `folder` of the media storage (two levels: folder/xx/name)."""
+    if not default_storage.exists(folder):
+        return
+    buckets, files = default_storage.listdir(folder)
+    yield from (f"{folder}/{name}" for name in files)
+    for bucket in buckets:
+        yield from (f"{folder}/{bucket}/{name}" for name in default_storage.listdir(f"{folder}/{bucket}")[1])
+
+
 def _loop(stop: threading.Event) -> None:
     from .cleanup import cleanup_visitors
 
-    last_cleanup = float("-inf")
+    last_housekeeping = float("-inf")
     while True:
         try:
             close_old_connections()
             sweep()
             remove_upload_temp_files()
-            if time.monotonic() - last_cleanup >= VISITOR_CLEANUP_INTERVAL_S:
-                last_cleanup = time.monotonic()
+            if time.monotonic() - last_housekeeping >= HOUSEKEEPING_INTERVAL_S:
+                last_housekeeping = time.monotonic()
                 cleanup_visitors()
+                remove_orphan_files()
         except Exception:  # the database may be restarting: try again next time
             log.warning("job sweep failed", exc_info=True)
         finally:
