@@ -41,7 +41,24 @@ Anything else is answered with an error.
                     binary {"seq", "server_ms", "dropped"} + WebP preview
   Previews are refused until a photo has been received.
 
-Newest wins (both live sockets): "seq" grows with every request of a
+/ws/edit/ (EditConsumer, webapp/studio/edit_consumer.py)
+  client -> server  text {"type": "start", "model": name, "seed": int, "steps"?: n, "step_size"?: x}  (a random face)
+                    binary {"type": "photo", "model": name, "steps"?, "step_size"?} + PNG/WebP photo  (its centre
+                          square is edited at 64 x 64)
+                    text {"type": "stroke", "seq": n, "from": k, "strokes": [{"points": [[x, y], ...],
+                          "colour": "#rrggbb" | [r, g, b], "radius": r}, ...]}  (x, y, radius as fractions of the
+                          picture side; at most 64 strokes; [] just shows the picture)
+  server -> client  text {"type": "start", "model", "seed", "settings"}  (the start is kept for this socket)
+                    binary {"seq", "server_ms", "dropped", "strokes", "model"} + PNG, 64 x 64
+                    text {"type": "error", "seq", "strokes": k, ...}: "from" was not the number of strokes the
+                          server has applied since the start (k); send them again from k
+  The server keeps the edit's state (z_start, z, photo), so a stroke message carries only its strokes; "from"
+  keeps both sides counting the same strokes, and "strokes" in an answer is how many are applied so far. A
+  stroke request that arrives while another waits is merged into it (painting is cumulative), never dropped.
+  Strokes are refused until a start has been accepted; a new start drops what waits. Undo and redo are the
+  client's: it starts again and sends the strokes it keeps.
+
+Newest wins (all live sockets): "seq" grows with every request of a
 connection. At most one request per client is at the worker; a newer request
 replaces the pending one, and a request not newer than one already received
 is dropped, never queued ("dropped" counts both). More than LIVE_MAX_FPS
@@ -57,7 +74,8 @@ older than the one on screen, and reconnects with back-off.
 
 Between the live worker and a consumer (channel layer, never seen by a browser):
   {"type": "sketch.result", "seq", "image", "server_ms", "forward_ms", "batch"},
-  {"type": "style.result", "seq", "image", "server_ms"}, {"type": "live.error", "seq", "message"}.
+  {"type": "style.result", "seq", "image", "server_ms"}, {"type": "live.error", "seq", "message"},
+  {"type": "edit.result", "seq", "epoch", "image", "server_ms", "state": {"z_start", "z", "photo"}, "strokes"}.
 """
 import json
 import struct

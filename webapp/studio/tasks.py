@@ -113,3 +113,13 @@ def preview_style(blend: dict, photo_b64: str, reply_channel: str, seq: int) -> 
     from .live import render_style_preview
 
     async_to_sync(get_channel_layer().send)(reply_channel, render_style_preview(blend, photo_b64, seq))
+
+
+@shared_task(name="live.edit_update", ignore_result=True, acks_late=False)
+def edit_update(model_name: str, params: dict, start: dict | None, state: dict | None, reply_channel: str, seq: int,
+                epoch: int) -> None:
+    """Apply one Edit request's strokes (webapp/studio/edit_live.py) and send the picture and the new state back."""
+    from .edit_live import render_edit_update
+
+    async_to_sync(get_channel_layer().send)(reply_channel,
+                                            render_edit_update(model_name, params, start, state, seq, epoch))

@@ -250,6 +250,90 @@ def _render_upscale(job, image: Image.Image, progress: Progress) -> list[Image.I
         torch.set_num_threads(threads)
 
 
+# Edit
+
+# Strokes a saved edit may hold: each is a few gradient steps in the worker, so this bounds a job's time.
+EDIT_MAX_STROKES = 2000
+# Brush settings a request may choose (EditOptions' names), with their bounds; the rest keep their defaults.
+EDIT_SETTINGS = {"steps": (int, 1, 20), "step_size": (float, 0.0, 100.0)}
+
+
+def edit_settings(data: dict) -> dict:
+    """Every EditOptions setting but the strokes and the start, validated (defaults filled in, so a
+    re-run uses the settings of its day even if the defaults change)."""
+    settings_ = _edit_defaults()
+    for key, (kind, low, high) in EDIT_SETTINGS.items():
+        label = key.replace("_", " ").capitalize()
+        value = _number(data, key, settings_[key], kind, label)
+        if not low <= value <= high:
+            raise InferenceError(f"{label} must be between {low:g} and {high:g}.")
+        settings_[key] = value
+    return settings_
+
+
+def _edit_defaults() -> dict:
+    from dataclasses import fields
+
+    from inference.pipelines.edit import EditOptions
+
+    return {f.name: f.default for f in fields(EditOptions) if f.name not in ("strokes", "seed", "mix_seed", "mix")}
+
+
+def edit_seed(data: dict) -> int | None:
+    """The random face an edit starts from, or None (it starts from its photo)."""
+    seed = data.get("seed")
+    if seed in ("", None):
+        return None
+    if isinstance(seed, (bool, float, list, dict)):
+        raise InferenceError("The seed must be a whole number.")
+    seed = _number(data, "seed", None, int, "The seed")
+    if not 0 <= seed < 2**31:
+        raise InferenceError("The seed must be between 0 and 2147483647.")
+    return seed
+
+
+def edit_strokes(raw) -> list[dict]:
+    """Strokes from their JSON form (inference.pipelines.edit.strokes_from_json), in canonical form:
+    [{"points": [[x, y], ...], "colour": [r, g, b], "radius": r}, ...]."""
+    # torch comes with the pipeline module: imported on the first edit request only, never at start-up.
+    from inference.pipelines.edit import strokes_from_json
+
+    try:
+        strokes = strokes_from_json(raw)
+    except ValueError as exc:
+        raise InferenceError(f"The strokes are not valid: {exc}.") from None
+    if len(strokes) > EDIT_MAX_STROKES:
+        raise InferenceError(f"An edit holds at most {EDIT_MAX_STROKES} strokes.")
+    return [{"points": [list(p) for p in s.points], "colour": list(s.colour), "radius": s.radius} for s in strokes]
+
+
+def _edit_params(data: dict, request=None) -> dict:
+    try:
+        raw = json.loads(data.get("strokes") or "[]")
+    except json.JSONDecodeError:
+        raise InferenceError("The strokes are not valid JSON.") from None
+    return {"seed": edit_seed(data), "strokes": edit_strokes(raw), **edit_settings(data)}
+
+
+def edit_options(params: dict):
+    """EditOptions from a job's (or a live socket's) validated parameters."""
+    from inference.pipelines.edit import EditOptions, strokes_from_json
+
+    settings_ = {key: value for key, value in params.items() if key not in ("strokes", "seed")}
+    return EditOptions(strokes=strokes_from_json(params.get("strokes", [])), seed=params.get("seed"), **settings_)
+
+
+def _edit_prepare(loaded: LoadedImage) -> tuple[Image.Image, str]:
+    return loaded.image.convert("RGB"), ""
+
+
+def _render_edit(job, image: Image.Image, progress: Progress) -> Image.Image:
+    from inference.engine import load_nets
+    from inference.pipelines.edit import render
+
+    return render(image, load_nets(get_spec(job.model_name)), edit_options(job.params), progress)
+
+
 TOOLS: dict[str, Tool] = {
     "colorize": Tool(name="colorize", title="Colorize", task="colorize", read_params=_colorize_params,
                      prepare=_colorize_prepare, render=_render_colorize),
@@ -259,6 +343,8 @@ TOOLS: dict[str, Tool] = {
                     prepare=_stylize_prepare, render=_render_stylize),
     "upscale": Tool(name="upscale", title="Upscale", task="upscale", read_params=_upscale_params,
                     prepare=_sketch_prepare, render=_render_upscale, check_input=_check_upscale_input),
+    "edit": Tool(name="edit", title="Edit", task="edit", read_params=_edit_params, prepare=_edit_prepare,
+                 render=_render_edit),
 }
 
 
