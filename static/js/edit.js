@@ -33,6 +33,7 @@ const stream = new LiveStream("/ws/edit/", {
   },
   onMessage: (message) => { if (message.type === "start") request(); },
   onError: (message) => { readout.textContent = message; },
+  onBusy: (busy) => { canvas.dataset.stream = busy ? "busy" : "idle"; },
   onState: (state) => {
     readout.textContent = state;
     if (state === "connected") applied = 0;  // a new socket: the setup starts again, strokes are replayed
@@ -46,6 +47,7 @@ async function show(blob) {
   context.imageSmoothingEnabled = false;
   context.drawImage(bitmap, 0, 0, SIDE, SIDE);
   canvas.dataset.strokes = String(applied);
+  canvas.dataset.unsent = String(strokes.length - applied);
 }
 
 // The next request: the strokes the server has not applied yet, built when it goes out.
@@ -90,7 +92,9 @@ function point(event) {
   return [clamp((event.clientX - box.left) / box.width), clamp((event.clientY - box.top) / box.height)];
 }
 function addSegment(points) {
-  strokes.push({ points, colour: $("colour").value, radius: size / SIDE, group: drag.group });
+  // A size is the brush's diameter in pixels of the 64 × 64 picture.
+  strokes.push({ points, colour: $("colour").value, radius: size / 2 / SIDE, group: drag.group });
+  canvas.dataset.unsent = String(strokes.length - applied);
   request();
 }
 canvas.addEventListener("pointerdown", (event) => {

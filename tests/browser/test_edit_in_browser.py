@@ -1,0 +1,51 @@
+"""Edit in a real browser: a random face, a painted stroke, a picture that changes where painted and not elsewhere."""
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The canvas's 64 x 64 pixels (RGB, row by row).
+PIXELS = """() => {
+  const ctx = document.getElementById('edit-canvas').getContext('2d');
+  return Array.from(ctx.getImageData(0, 0, 64, 64).data).filter((_, i) => i % 4 !== 3);
+}"""
+
+# The picture on the canvas answers every stroke painted so far, and nothing is in flight or waiting.
+SETTLED = """(strokes) => {
+  const c = document.getElementById('edit-canvas');
+  return Number(c.dataset.strokes) >= strokes && c.dataset.unsent === '0' && c.dataset.stream === 'idle';
+}"""
+
+
+def mean_change(before, after, region) -> float:
+    total, count = 0.0, 0
+    for y in range(64):
+        for x in range(64):
+            if region(x, y):
+                i = (y * 64 + x) * 3
+                total += sum(abs(after[i + k] - before[i + k]) for k in range(3)) / 3
+                count += 1
+    return total / count
+
+
+def test_painting_a_random_face_changes_it_where_painted(chromium, daphne_server):
+    page = chromium.new_page(viewport={"width": 1200, "height": 1000})
+    page.goto(f"{daphne_server}/tools/edit/")
+    page.wait_for_function(SETTLED, arg=0, timeout=120_000)  # the random face is on the canvas
+    before = page.evaluate(PIXELS)
+    assert max(before) > 0
+
+    page.fill("#colour", "#ff2020")
+    page.click("[data-size='12']")
+    box = page.locator("#edit-canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5, steps=6)
+    page.mouse.up()
+    page.wait_for_function(SETTLED, arg=1, timeout=120_000)
+    after = page.evaluate(PIXELS)
+
+    painted = mean_change(before, after, lambda x, y: 19 <= x <= 29 and 29 <= y <= 34)
+    far = mean_change(before, after, lambda x, y: x >= 48)
+    assert painted > 8, painted
+    assert far < painted / 4, (far, painted)
+    page.close()
