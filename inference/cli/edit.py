@@ -68,7 +68,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def read_options(path: Path, args: argparse.Namespace):
     """The :class:`EditOptions` of a strokes file, with the command line's settings on top (ValueError if malformed)."""
-    from ..pipelines.edit import EditOptions, strokes_from_json
+    from ..pipelines.edit_options import EditOptions, strokes_from_json
 
     try:
         data = json.loads(path.read_text())

@@ -2,7 +2,7 @@
 import io
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Callable
 
 from django.conf import settings
@@ -11,6 +11,7 @@ from PIL import Image
 from inference.errors import ImageRejected, InferenceError
 from inference.images import LoadedImage, black_and_white, load_image
 from inference.pipelines.colorize_options import check_gamut
+from inference.pipelines.edit_options import EditOptions, strokes_from_json
 from inference.pipelines.hints import parse_hints
 from inference.pipelines.upscale_options import check_output_size, is_sampler
 from inference.registry import ModelSpec, get_spec, specs_for_task
@@ -272,10 +273,6 @@ def edit_settings(data: dict) -> dict:
 
 
 def _edit_defaults() -> dict:
-    from dataclasses import fields
-
-    from inference.pipelines.edit import EditOptions
-
     return {f.name: f.default for f in fields(EditOptions) if f.name not in ("strokes", "seed", "mix_seed", "mix")}
 
 
@@ -293,11 +290,8 @@ def edit_seed(data: dict) -> int | None:
 
 
 def edit_strokes(raw) -> list[dict]:
-    """Strokes from their JSON form (inference.pipelines.edit.strokes_from_json), in canonical form:
+    """Strokes from their JSON form (inference.pipelines.edit_options.strokes_from_json), in canonical form:
     [{"points": [[x, y], ...], "colour": [r, g, b], "radius": r}, ...]."""
-    # torch comes with the pipeline module: imported on the first edit request only, never at start-up.
-    from inference.pipelines.edit import strokes_from_json
-
     try:
         strokes = strokes_from_json(raw)
     except ValueError as exc:
@@ -317,8 +311,6 @@ def _edit_params(data: dict, request=None) -> dict:
 
 def edit_options(params: dict):
     """EditOptions from a job's (or a live socket's) validated parameters."""
-    from inference.pipelines.edit import EditOptions, strokes_from_json
-
     settings_ = {key: value for key, value in params.items() if key not in ("strokes", "seed")}
     return EditOptions(strokes=strokes_from_json(params.get("strokes", [])), seed=params.get("seed"), **settings_)
 
