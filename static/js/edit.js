@@ -13,7 +13,7 @@ const canvas = $("edit-canvas");
 const context = canvas.getContext("2d");
 const readout = $("readout");
 
-let start = null;        // { seed } or { photo: Blob (PNG) }
+let start = null;        // { seed } or { photo: Blob (PNG) }, with { mix_seed, mix } once a second face is picked
 let strokes = [];        // [{ points, colour, radius, group }], group = the whole stroke it belongs to
 let redoStack = [];      // whole strokes undone: arrays of segments
 let applied = 0;         // how many of `strokes` the server has applied since the start
@@ -63,15 +63,25 @@ async function begin(newStart, keep = false) {
   start = newStart;
   if (!keep) { strokes = []; redoStack = []; }
   applied = 0;
+  const mix = { mix_seed: start.mix_seed ?? null, mix: start.mix ?? 0 };
+  $("mix-field").hidden = start.mix_seed === undefined;
+  $("mix").value = String(mix.mix);
   if (start.seed !== undefined) {
-    stream.setup(JSON.stringify({ type: "start", model: model(), seed: start.seed }), "start");
+    stream.setup(JSON.stringify({ type: "start", model: model(), seed: start.seed, ...mix }), "start");
   } else {
-    stream.setup(await packFrame({ type: "photo", model: model() }, start.photo), "start");
+    stream.setup(await packFrame({ type: "photo", model: model(), ...mix }, start.photo), "start");
   }
 }
 
+const randomSeed = () => Math.floor(Math.random() * 2 ** 31);
 function randomFace() {
-  begin({ seed: Math.floor(Math.random() * 2 ** 31) });
+  begin({ seed: randomSeed() });
+}
+
+// The interpolation slider: the start's latent moves towards a second random face; a new start, strokes replayed.
+function mixWith(mixSeed, mix) {
+  if (start === null) return;
+  begin({ ...start, mix_seed: mixSeed, mix }, true);
 }
 
 // A photo's centre square at 256 × 256 PNG: the socket and the saved job get the same pixels.
@@ -140,6 +150,8 @@ for (const button of document.querySelectorAll("[data-size]")) {
   });
 }
 $("random-face").addEventListener("click", randomFace);
+$("mix-face").addEventListener("click", () => mixWith(randomSeed(), 0.5));
+$("mix").addEventListener("input", () => mixWith(start.mix_seed, Number($("mix").value)));
 $("photo").addEventListener("change", (event) => { if (event.target.files[0]) photoStart(event.target.files[0]); });
 $("model-select").addEventListener("change", () => { if (start) begin(start, true); });
 
@@ -159,6 +171,8 @@ $("save")?.addEventListener("click", async () => {
   form.append("images", image, "edit.png");
   form.append("model", model());
   form.append("seed", start.seed ?? "");
+  form.append("mix_seed", start.mix_seed ?? "");
+  form.append("mix", String(start.mix ?? 0));
   form.append("strokes", JSON.stringify(strokes.map(({ points, colour, radius }) => ({ points, colour, radius }))));
   state.textContent = "saving…";
   const response = await fetch(page.dataset.saveUrl, {

@@ -21,7 +21,7 @@ from inference.errors import InferenceError
 
 from .frames import FrameError, check_seq, pack, unpack
 from .live_consumers import LatestWinsConsumer
-from .tools import TOOLS, edit_seed, edit_settings, edit_strokes
+from .tools import TOOLS, edit_mix, edit_seed, edit_settings, edit_strokes
 
 # Strokes one request may carry: a message is at most MAX_TEXT_BYTES anyway; this bounds a request's steps.
 MAX_STROKES_PER_REQUEST = 64
@@ -62,10 +62,12 @@ class EditConsumer(LatestWinsConsumer):
     async def _begin(self, message: dict, start: dict) -> None:
         spec = TOOLS["edit"].check_model(str(message.get("model", "")))
         self.model, self.settings = spec.name, edit_settings(message)
+        start = {**start, **edit_mix(message)}
         self.start, self.state, self.strokes = start, None, 0
         self.epoch += 1
         self.pending = None  # strokes waiting for the previous start are for a picture no longer shown
         await self.send(text_data=json.dumps({"type": "start", "model": spec.name, "seed": start.get("seed"),
+                                              "mix_seed": start["mix_seed"], "mix": start["mix"],
                                               "settings": self.settings}))
 
     async def _strokes(self, message: dict) -> None:

@@ -7,6 +7,7 @@ nothing, and there is no per-client cache to evict or keep coherent; the cost is
 over Redis and one extra decode of z_start (the mask's reference), well under a brush step's time.
 """
 import base64
+from dataclasses import replace
 
 from PIL import Image
 
@@ -24,8 +25,8 @@ def _png(image: Image.Image) -> str:
 
 def render_edit_update(model_name: str, params: dict, start: dict | None, state: dict | None, seq: int,
                        epoch: int) -> dict:
-    """The "edit.result" for one request: ``start`` ({"seed": n} or {"photo": base64 PNG/WebP}) when the
-    client began afresh, else ``state`` (what the previous answer returned); then ``params["strokes"]``
+    """The "edit.result" for one request: ``start`` ({"seed": n} or {"photo": base64 PNG/WebP}, with the
+    slider's "mix_seed" and "mix") when the client began afresh, else ``state`` (what the previous answer returned); then ``params["strokes"]``
     applied in order and the picture composed (PNG), with the new state."""
     import torch
 
@@ -36,8 +37,10 @@ def render_edit_update(model_name: str, params: dict, start: dict | None, state:
         nets = load_nets(TOOLS["edit"].check_model(model_name))
         options = edit_options(params)
         if start is not None:
-            current = edit.start_from_seed(nets, start["seed"]) if "seed" in start else \
-                edit.start_from_photo(nets, _decode(start["photo"]))
+            # The pipeline's own start (the seed or the photo, then the slider), as a saved job's render does.
+            current = edit.start(nets, None if "seed" in start else _decode(start["photo"]),
+                                 replace(options, seed=start.get("seed"), mix_seed=start.get("mix_seed"),
+                                         mix=start.get("mix", 0.0)))
         else:
             photo = None if state["photo"] is None else edit.to_tensor(_decode(state["photo"]))
             current = edit.start_from_latent(nets, torch.tensor([state["z_start"]], dtype=torch.float32), photo)

@@ -42,13 +42,16 @@ Anything else is answered with an error.
   Previews are refused until a photo has been received.
 
 /ws/edit/ (EditConsumer, webapp/studio/edit_consumer.py)
-  client -> server  text {"type": "start", "model": name, "seed": int, "steps"?: n, "step_size"?: x}  (a random face)
-                    binary {"type": "photo", "model": name, "steps"?, "step_size"?} + PNG/WebP photo  (its centre
-                          square is edited at 64 x 64)
+  client -> server  text {"type": "start", "model": name, "seed": int, "mix_seed"?: int, "mix"?: t, "steps"?: n,
+                          "step_size"?: x}  (a random face)
+                    binary {"type": "photo", "model": name, "mix_seed"?, "mix"?, "steps"?, "step_size"?} + PNG/WebP
+                          photo  (its centre square is edited at 64 x 64)
+                    (the interpolation slider: the start's latent moves towards the random face of "mix_seed" by
+                    "mix", 0 to 1; moving the slider is a new start with the same seed, the strokes replayed on it)
                     text {"type": "stroke", "seq": n, "from": k, "strokes": [{"points": [[x, y], ...],
                           "colour": "#rrggbb" | [r, g, b], "radius": r}, ...]}  (x, y, radius as fractions of the
                           picture side; at most 64 strokes; [] just shows the picture)
-  server -> client  text {"type": "start", "model", "seed", "settings"}  (the start is kept for this socket)
+  server -> client  text {"type": "start", "model", "seed", "mix_seed", "mix", "settings"}  (the start is kept for this socket)
                     binary {"seq", "server_ms", "dropped", "strokes", "model"} + PNG, 64 x 64
                     text {"type": "error", "seq", "strokes": k, ...}: "from" was not the number of strokes the
                           server has applied since the start (k); send them again from k

@@ -276,17 +276,31 @@ def _edit_defaults() -> dict:
     return {f.name: f.default for f in fields(EditOptions) if f.name not in ("strokes", "seed", "mix_seed", "mix")}
 
 
-def edit_seed(data: dict) -> int | None:
-    """The random face an edit starts from, or None (it starts from its photo)."""
-    seed = data.get("seed")
+def edit_seed(data: dict, key: str = "seed") -> int | None:
+    """The random face an edit starts from (or, with key "mix_seed", mixes towards), or None (it starts from its
+    photo; no mix)."""
+    label = "The seed" if key == "seed" else "The second face's seed"
+    seed = data.get(key)
     if seed in ("", None):
         return None
     if isinstance(seed, (bool, float, list, dict)):
-        raise InferenceError("The seed must be a whole number.")
-    seed = _number(data, "seed", None, int, "The seed")
+        raise InferenceError(f"{label} must be a whole number.")
+    seed = _number(data, key, None, int, label)
     if not 0 <= seed < 2**31:
-        raise InferenceError("The seed must be between 0 and 2147483647.")
+        raise InferenceError(f"{label} must be between 0 and 2147483647.")
     return seed
+
+
+def edit_mix(data: dict) -> dict:
+    """The interpolation slider: {"mix_seed": the second random face or None, "mix": 0 (the start) to 1 (that face)}."""
+    mix_seed = edit_seed(data, "mix_seed")
+    mix = data.get("mix")
+    if isinstance(mix, (bool, list, dict)):
+        raise InferenceError("The mix must be a number from 0 to 1.")
+    mix = _number(data, "mix", 0.0, float, "The mix")
+    if not 0.0 <= mix <= 1.0:
+        raise InferenceError("The mix must be a number from 0 to 1.")
+    return {"mix_seed": mix_seed, "mix": mix if mix_seed is not None else 0.0}
 
 
 def edit_strokes(raw) -> list[dict]:
@@ -306,7 +320,7 @@ def _edit_params(data: dict, request=None) -> dict:
         raw = json.loads(data.get("strokes") or "[]")
     except json.JSONDecodeError:
         raise InferenceError("The strokes are not valid JSON.") from None
-    return {"seed": edit_seed(data), "strokes": edit_strokes(raw), **edit_settings(data)}
+    return {"seed": edit_seed(data), **edit_mix(data), "strokes": edit_strokes(raw), **edit_settings(data)}
 
 
 def edit_options(params: dict):
