@@ -21,6 +21,7 @@ let lastPicture = null;  // Blob of the newest answer
 let startPicture = null; // the first answer after a start (a random face's own picture)
 let size = 6;
 let group = 0;
+let settings = {};       // brush settings of a continued edit ({ steps, step_size }); the server's defaults otherwise
 
 const stream = new LiveStream("/ws/edit/", {
   onReply: (image, header) => {
@@ -67,9 +68,9 @@ async function begin(newStart, keep = false) {
   $("mix-field").hidden = start.mix_seed === undefined;
   $("mix").value = String(mix.mix);
   if (start.seed !== undefined) {
-    stream.setup(JSON.stringify({ type: "start", model: model(), seed: start.seed, ...mix }), "start");
+    stream.setup(JSON.stringify({ type: "start", model: model(), seed: start.seed, ...mix, ...settings }), "start");
   } else {
-    stream.setup(await packFrame({ type: "photo", model: model(), ...mix }, start.photo), "start");
+    stream.setup(await packFrame({ type: "photo", model: model(), ...mix, ...settings }, start.photo), "start");
   }
 }
 
@@ -173,6 +174,7 @@ $("save")?.addEventListener("click", async () => {
   form.append("seed", start.seed ?? "");
   form.append("mix_seed", start.mix_seed ?? "");
   form.append("mix", String(start.mix ?? 0));
+  for (const [key, value] of Object.entries(settings)) form.append(key, String(value));
   form.append("strokes", JSON.stringify(strokes.map(({ points, colour, radius }) => ({ points, colour, radius }))));
   state.textContent = "saving…";
   const response = await fetch(page.dataset.saveUrl, {
@@ -184,4 +186,27 @@ $("save")?.addEventListener("click", async () => {
     : (body.errors?.[0]?.message ?? "Could not save.");
 });
 
-randomFace();
+// "Continue editing" a saved edit: its start (seed and mix, or its stored photo), settings and strokes, replayed.
+// Segments that go on where the previous one ended, in the same colour and size, are one stroke for undo.
+async function continueFrom(saved) {
+  const option = [...$("model-select").options].find((o) => o.value === saved.model && !o.disabled);
+  if (option) $("model-select").value = saved.model;
+  settings = Object.fromEntries(["steps", "step_size"].filter((k) => saved[k] != null).map((k) => [k, saved[k]]));
+  const from = saved.seed != null ? { seed: saved.seed }
+    : { photo: await (await fetch(saved.photo_url)).blob() };
+  if (saved.mix_seed != null) Object.assign(from, { mix_seed: saved.mix_seed, mix: saved.mix });
+  const same = (a, b) => a.radius === b.radius && a.colour.join() === b.colour.join()
+    && a.points[a.points.length - 1].join() === b.points[0].join();
+  strokes = [];
+  for (const { points, colour, radius } of saved.strokes) {
+    const segment = { points, colour, radius };
+    const previous = strokes[strokes.length - 1];
+    segment.group = previous && points.length > 1 && same(previous, segment) ? previous.group : ++group;
+    strokes.push(segment);
+  }
+  redoStack = [];
+  begin(from, true);
+}
+
+if (page.dataset.from) continueFrom(JSON.parse(page.dataset.from));
+else randomFace();

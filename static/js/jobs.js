@@ -69,6 +69,7 @@ export class JobList {
         el("a", { class: "button small secondary", href: `${job.result_url}?download=1&format=jpeg` }, "Download JPEG"));
       // Chaining: the result becomes Upscale's input without leaving the server.
       if (job.samples?.length === 1) actions.append(el("a", { class: "button small secondary upscale-this", href: job.samples[0].upscale_url }, "Upscale this"));
+      if (job.edit_url) actions.append(el("a", { class: "button small secondary continue-editing", href: job.edit_url }, "Continue editing"));
       if (job.item_url) actions.append(el("a", { class: "button small secondary", href: job.item_url }, "Open in gallery"));
       children.push(actions);
       if (job.timings?.run_s !== undefined) children.push(el("p", { class: "muted small" }, `rendered in ${job.timings.run_s} s`));

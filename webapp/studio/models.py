@@ -290,6 +290,7 @@ class Job(models.Model):
             "cancel_url": reverse("job_cancel", args=[self.id]),
             "item_url": self._item_url(),
             "samples": self.sample_links() if done else [],
+            "edit_url": self.edit_url(),
             "parent_id": str(self.parent_id) if self.parent_id else None,
         }
 
@@ -310,6 +311,10 @@ class Job(models.Model):
     def upscale_url(self, index: int = 0) -> str:
         """The Upscale page with picture `index` of this job as its input ("Upscale this")."""
         return f"{reverse('tool', args=['upscale'])}?from={self.id}&sample={index}"
+
+    def edit_url(self) -> str:
+        """The Edit page with this saved edit's start and strokes loaded ("Continue editing"); "" for other tools."""
+        return f"{reverse('tool', args=['edit'])}?from={self.id}" if self.tool == "edit" else ""
 
     def sample_file(self, index: int):
         """The stored file of picture `index` (0 is the result), or None."""

@@ -1,3 +1,5 @@
+import json
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -29,7 +31,8 @@ def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
     jobs = mine(request, Job).filter(tool=tool.name).select_related("gallery_item")[:30]
     default = tool.default_model()
     extra = {"stylize": lambda: {"style_bank": style_bank(request), "preview_side": settings.STYLE_PREVIEW_SIDE},
-             "upscale": lambda: _upscale_extra(request)}.get(tool.name, dict)()
+             "upscale": lambda: _upscale_extra(request),
+             "edit": lambda: _edit_extra(request)}.get(tool.name, dict)()
     return render(request, f"studio/{tool.name}.html", {
         **extra,
         "tool": tool,
@@ -43,6 +46,19 @@ def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
         "max_aspect": MAX_ASPECT_RATIO,
         "sizes": [2, 6, 12, 24],
     })
+
+
+def _edit_extra(request: HttpRequest) -> dict:
+    """The saved edit the Edit page continues from ("Continue editing"): its start, strokes and settings."""
+    if not request.GET.get("from"):
+        return {"edit_from": ""}
+    job = mine(request, Job).filter(pk__in=valid_uuids([request.GET["from"]]), tool="edit").first()
+    if job is None:
+        raise Http404("No such edit.")
+    # A random face restarts from its seed; a photo from the stored original the job edited.
+    photo_url = "" if job.params.get("seed") is not None else reverse("job_file", args=[job.pk, "original"])
+    return {"edit_from": json.dumps({**job.params, "model": job.model_name, "photo_url": photo_url,
+                                     "job": str(job.pk)})}
 
 
 def _upscale_extra(request: HttpRequest) -> dict:
