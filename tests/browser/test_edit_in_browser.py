@@ -16,6 +16,15 @@ SETTLED = """(strokes) => {
 }"""
 
 
+# The random faces the page draws: seed 7 first (whose stroke response tests/webapp/test_edit_stream.py checks),
+# then seed 11, so a run does not depend on which face chance picked.
+FIXED_SEEDS = """(() => {
+  const seeds = [7, 11];
+  let drawn = 0;
+  Math.random = () => (drawn < seeds.length ? seeds[drawn++] / 2 ** 31 : 0.5);
+})();"""
+
+
 def mean_change(before, after, region) -> float:
     total, count = 0.0, 0
     for y in range(64):
@@ -29,6 +38,7 @@ def mean_change(before, after, region) -> float:
 
 def test_painting_a_random_face_changes_it_where_painted(chromium, daphne_server):
     page = chromium.new_page(viewport={"width": 1200, "height": 1000})
+    page.add_init_script(FIXED_SEEDS)
     page.goto(f"{daphne_server}/tools/edit/")
     page.wait_for_function(SETTLED, arg=0, timeout=120_000)  # the random face is on the canvas
     before = page.evaluate(PIXELS)
@@ -48,4 +58,25 @@ def test_painting_a_random_face_changes_it_where_painted(chromium, daphne_server
     far = mean_change(before, after, lambda x, y: x >= 48)
     assert painted > 8, painted
     assert far < painted / 4, (far, painted)
+    page.close()
+
+
+def test_the_mix_slider_moves_between_two_faces_and_back(chromium, daphne_server):
+    page = chromium.new_page(viewport={"width": 1200, "height": 1000})
+    page.add_init_script(FIXED_SEEDS)
+    page.goto(f"{daphne_server}/tools/edit/")
+    page.wait_for_function(SETTLED, arg=0, timeout=120_000)
+    first = page.evaluate(PIXELS)
+    assert page.locator("#mix-field").is_hidden()
+
+    page.click("#mix-face")  # a second random face, half way
+    page.wait_for_function(f"(first) => ({PIXELS})().some((v, i) => Math.abs(v - first[i]) > 40)", arg=first,
+                           timeout=120_000)
+    page.wait_for_function(SETTLED, arg=0, timeout=120_000)
+    assert page.locator("#mix-field").is_visible()
+    assert mean_change(first, page.evaluate(PIXELS), lambda x, y: True) > 2
+
+    page.evaluate("() => { const s = document.getElementById('mix'); s.value = '0';"
+                  " s.dispatchEvent(new Event('input')); }")
+    page.wait_for_function(f"(first) => ({PIXELS})().every((v, i) => v === first[i])", arg=first, timeout=120_000)
     page.close()
