@@ -80,3 +80,36 @@ def test_the_mix_slider_moves_between_two_faces_and_back(chromium, daphne_server
                   " s.dispatchEvent(new Event('input')); }")
     page.wait_for_function(f"(first) => ({PIXELS})().every((v, i) => v === first[i])", arg=first, timeout=120_000)
     page.close()
+
+
+def test_continue_editing_replays_a_saved_edit(chromium, daphne_server):
+    import numpy as np
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from PIL import Image
+
+    from inference.engine import load_nets
+    from inference.pipelines.edit import EditOptions, render, strokes_from_json
+    from inference.registry import get_spec
+    from webapp.studio.models import Job
+
+    strokes = [{"points": [[0.3, 0.5]], "colour": [255, 32, 32], "radius": 0.09},
+               {"points": [[0.3, 0.5], [0.45, 0.5]], "colour": [255, 32, 32], "radius": 0.09}]
+    person = get_user_model().objects.create_user("painter", password="a long enough secret 42")
+    job = Job.submit(owner=person, visitor="", tool="edit", model_name="npe-faces",
+                     params={"seed": 7, "mix_seed": 11, "mix": 0.3, "steps": 4, "step_size": 12.0,
+                             "mask_sigma": 2.0, "mask_gain": 6.0, "mask_floor": 0.03, "strokes": strokes},
+                     image=Image.new("RGB", (64, 64), (128, 128, 128)), original_name="face.png")
+    client = Client()
+    client.force_login(person)
+    context = chromium.new_context(viewport={"width": 1200, "height": 1000})
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": daphne_server}])
+    page = context.new_page()
+    page.goto(f"{daphne_server}{job.edit_url()}")
+    page.wait_for_function(SETTLED, arg=len(strokes), timeout=120_000)
+    shown = np.array(page.evaluate(PIXELS)).reshape(64, 64, 3)
+    options = EditOptions(strokes_from_json(strokes), seed=7, mix_seed=11, mix=0.3)
+    expected = np.asarray(render(None, load_nets(get_spec("npe-faces")), options)).astype(int)
+    assert np.abs(shown - expected).max() <= 1
+    assert page.locator("#mix-field").is_visible() and page.input_value("#mix") == "0.3"
+    context.close()
