@@ -37,7 +37,8 @@ def test_sign_up_upload_see_result_share_and_revoke(chromium, daphne_server, tmp
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     page.wait_for_selector(".job[data-status=done] .compare-result", timeout=90_000)
     assert navigations == []
-    page.wait_for_function("document.querySelector('.job[data-status=done] .compare-result').naturalWidth > 0")
+    # A function, not an expression: Playwright re-evaluates expressions with eval, which the CSP forbids.
+    page.wait_for_function("() => document.querySelector('.job[data-status=done] .compare-result').naturalWidth > 0")
     assert page.eval_on_selector(".job[data-status=done] .compare-result", "img => img.naturalWidth") == 384
     page.fill(".compare-range", "80")
     if SCREENSHOT_DIR:

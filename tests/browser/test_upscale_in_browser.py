@@ -39,7 +39,9 @@ def test_samples_appear_and_a_colorize_result_chains_into_upscale(chromium, daph
     page.set_input_files("#file-input", str(small_face(tmp_path / "face.png")))
     page.click("#submit-button")
     page.wait_for_selector(f"{DONE} .samples figure[data-sample='2'] img", timeout=120_000)
-    page.wait_for_function(f"[...document.querySelectorAll('{DONE} .samples img')].every(i => i.complete && i.naturalWidth > 0)")
+    # A function, not an expression: Playwright re-evaluates expressions with eval, which the CSP forbids.
+    page.wait_for_function(f"() => [...document.querySelectorAll('{DONE} .samples img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)")
     sources = page.eval_on_selector_all(f"{DONE} .samples figure[data-sample] img", "imgs => imgs.map(i => i.getAttribute('src'))")
     pictures = [page.request.get(daphne_server + src).body() for src in sources]
     assert len(pictures) == 3 and len({Image.open(io.BytesIO(p)).tobytes() for p in pictures}) == 3
