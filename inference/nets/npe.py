@@ -31,6 +31,8 @@ from collections.abc import Mapping
 import torch
 from torch import Tensor, nn
 
+from .init import init_weights
+
 IMAGE_SIZE = 64
 KERNEL = 5
 # 64 -> 32 -> 16 -> 8 -> 4: four strided layers, widths ndf x (1, 2, 4, 8)
@@ -208,17 +210,6 @@ class IntrospectiveAdversarialNetwork(nn.Module):
         return {**weights, **{f"prior.{k}": v for k, v in prior.state_dict().items()}}
 
 
-def init_weights(net: nn.Module, gain: float = 0.02) -> nn.Module:
-    """DCGAN initialisation: N(0, gain) convolutions and linear layers, N(1, gain) batch-norm scales."""
-    for module in net.modules():
-        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            nn.init.normal_(module.weight, 0.0, gain)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.BatchNorm2d):
-            nn.init.normal_(module.weight, 1.0, gain)
-            nn.init.zeros_(module.bias)
-    return net
 
 
 def ian_64(*, ndf: int = 128, ngf: int = 128, z_dim: int = 100, discriminator: bool = False) -> IntrospectiveAdversarialNetwork:

@@ -30,6 +30,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import CheckpointError, InferenceError
+from .init import init_weights
 
 NORMS = ("batch", "instance")
 DROPOUT_P = 0.5  # pix2pix's dropout, applied in the ngf*8 middle blocks
@@ -258,17 +259,6 @@ def patch_discriminator(*, input_nc: int = 6, ndf: int = 64, norm: str = "batch"
     return NLayerDiscriminator(input_nc, ndf=ndf, n_layers=3, norm=norm)
 
 
-def init_weights(net: nn.Module, gain: float = 0.02) -> nn.Module:
-    """The official "normal" init: conv weights N(0, 0.02), norm gains N(1, 0.02), biases 0."""
-    for module in net.modules():
-        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-            nn.init.normal_(module.weight, 0.0, gain)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.BatchNorm2d):
-            nn.init.normal_(module.weight, 1.0, gain)
-            nn.init.zeros_(module.bias)
-    return net
 
 
 # --- registry hooks -------------------------------------------------------------------------------
