@@ -1,6 +1,14 @@
 // The drawing surface: pen, eraser, rectangle and fill, undo/redo by whole
 // operations, pointer events (mouse, touch, pen pressure). The canvas holds
 // the model's input size; CSS scales it up, so pointer positions are rescaled.
+//
+// Two ways of painting, chosen by the model's input kind:
+// - line drawings: the 2D context's anti-aliased strokes (soft edges, as in the
+//   drawings those models learnt from);
+// - label maps ("crisp"): every pixel is one palette colour. Canvas 2D strokes,
+//   rectangles at fractional positions and fills are always anti-aliased, which
+//   leaves rims of in-between colours, so discs, lines, rectangles and the flood
+//   fill are written into the pixel buffer here and put on the canvas whole.
 
 export class SketchCanvas {
   constructor(canvas, { onChange }) {
@@ -11,6 +19,8 @@ export class SketchCanvas {
     this.size = 6;
     this.ink = "#000000";
     this.paper = "#ffffff";
+    this.crisp = false;
+    this.image = null;  // the pixel buffer of a crisp canvas
     this.operations = [];
     this.undone = [];
     this.current = null;
@@ -19,15 +29,36 @@ export class SketchCanvas {
     for (const type of ["pointerup", "pointercancel", "pointerleave"]) canvas.addEventListener(type, (e) => this.up(e));
   }
 
-  // Sketch models draw black lines on white; label-map models paint labels on a background label.
-  configure({ size, paper, ink }) {
+  // A fresh, empty canvas for a model: line drawings are dark lines on white, label
+  // maps paint labels (crisp) on a background label. Drops the drawing and its history.
+  configure({ size, paper, ink, crisp }) {
     this.canvas.width = this.canvas.height = size;
-    this.paper = paper;
-    this.ink = ink;
-    this.operations = [];
-    this.undone = [];
+    Object.assign(this, { paper, ink, crisp, image: null, operations: [], undone: [], current: null });
     this.redraw();
   }
+
+  // Another model with the same kind of input: the drawing and its history stay; a
+  // different input size scales them, so the drawing covers the same part of the picture.
+  resize(size) {
+    const scale = size / this.canvas.width;
+    if (scale === 1) return;
+    const at = (v) => v * scale;
+    for (const op of [...this.operations, ...this.undone]) {
+      if (op.kind === "stroke") {
+        op.size = at(op.size);
+        op.points = op.points.map(([x, y, p]) => [at(x), at(y), p]);
+      } else if (op.kind === "rect") {
+        Object.assign(op, { x0: at(op.x0), y0: at(op.y0), x1: at(op.x1), y1: at(op.y1) });
+      } else if (op.kind === "fill") {
+        Object.assign(op, { x: Math.min(size - 1, Math.floor(at(op.x))), y: Math.min(size - 1, Math.floor(at(op.y))) });
+      }
+    }
+    this.canvas.width = this.canvas.height = size;
+    this.image = null;
+    this.redraw();
+  }
+
+  get blank() { return this.operations.length === 0 && this.current === null; }
 
   point(event) {
     const rect = this.canvas.getBoundingClientRect();
@@ -63,6 +94,7 @@ export class SketchCanvas {
     } else {
       this.current.points.push([x, y, p]);
       this.drawStroke(this.current, this.current.points.length - 2);
+      if (this.crisp) this.ctx.putImageData(this.image, 0, 0);
       this.onChange();
     }
   }
@@ -86,31 +118,62 @@ export class SketchCanvas {
 
   redraw() {
     const all = this.current ? [...this.operations, this.current] : this.operations;
-    this.ctx.fillStyle = this.paper;
-    this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    const { width, height } = this.canvas;
+    if (this.crisp) {
+      if (!this.image || this.image.width !== width) this.image = this.ctx.createImageData(width, height);
+      fillPixels(this.image, 0, 0, width, height, hexToRgb(this.paper));
+    } else {
+      this.ctx.fillStyle = this.paper;
+      this.ctx.fillRect(0, 0, width, height);
+    }
     for (const op of all) this.apply(op);
+    if (this.crisp) this.ctx.putImageData(this.image, 0, 0);
     this.onChange();
   }
 
   apply(op) {
+    const { width, height } = this.canvas;
     if (op.kind === "clear") {
-      this.ctx.fillStyle = this.paper;
-      this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+      if (this.crisp) fillPixels(this.image, 0, 0, width, height, hexToRgb(this.paper));
+      else {
+        this.ctx.fillStyle = this.paper;
+        this.ctx.fillRect(0, 0, width, height);
+      }
     } else if (op.kind === "stroke") {
       this.drawStroke(op, 0);
     } else if (op.kind === "rect") {
-      this.ctx.fillStyle = op.color;
-      this.ctx.fillRect(Math.min(op.x0, op.x1), Math.min(op.y0, op.y1), Math.abs(op.x1 - op.x0), Math.abs(op.y1 - op.y0));
+      // Whole pixels only: a rectangle covers the pixels whose centres it contains.
+      const x0 = Math.round(Math.min(op.x0, op.x1)), x1 = Math.round(Math.max(op.x0, op.x1));
+      const y0 = Math.round(Math.min(op.y0, op.y1)), y1 = Math.round(Math.max(op.y0, op.y1));
+      if (this.crisp) fillPixels(this.image, x0, y0, x1, y1, hexToRgb(op.color));
+      else {
+        this.ctx.fillStyle = op.color;
+        this.ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
+      }
     } else if (op.kind === "fill") {
-      floodFill(this.ctx, op.x, op.y, op.color);
+      if (this.crisp) floodFill(this.image, op.x, op.y, hexToRgb(op.color), 0);
+      else {
+        const image = this.ctx.getImageData(0, 0, width, height);
+        // Anti-aliased line edges are close to the colour they border: fill those too.
+        floodFill(image, op.x, op.y, hexToRgb(op.color), 48);
+        this.ctx.putImageData(image, 0, 0);
+      }
     }
   }
 
   drawStroke(op, from) {
+    const pts = op.points;
+    if (this.crisp) {
+      const rgb = hexToRgb(op.color);
+      if (pts.length === 1) stampSegment(this.image, pts[0], pts[0], (op.size * pts[0][2]) / 2, rgb);
+      for (let i = Math.max(from, 0); i < pts.length - 1; i++) {
+        stampSegment(this.image, pts[i], pts[i + 1], (op.size * pts[i + 1][2]) / 2, rgb);
+      }
+      return;
+    }
     const ctx = this.ctx;
     ctx.strokeStyle = ctx.fillStyle = op.color;
     ctx.lineCap = ctx.lineJoin = "round";
-    const pts = op.points;
     if (pts.length === 1) {
       ctx.beginPath();
       ctx.arc(pts[0][0], pts[0][1], (op.size * pts[0][2]) / 2, 0, 2 * Math.PI);
@@ -127,28 +190,72 @@ export class SketchCanvas {
   }
 }
 
-function hexToRgb(hex) {
+export function hexToRgb(hex) {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
-// Scanline flood fill over pixels of the clicked colour (close colours count, so
-// anti-aliased edges do not leave halos).
-function floodFill(ctx, x0, y0, color) {
-  const { width, height } = ctx.canvas;
+// Pixels x0 <= x < x1, y0 <= y < y1 (clipped to the image) set to `rgb`, opaque.
+function fillPixels(image, x0, y0, x1, y1, rgb) {
+  const { width, height, data } = image;
+  for (let y = Math.max(0, y0); y < Math.min(height, y1); y++) {
+    for (let x = Math.max(0, x0); x < Math.min(width, x1); x++) {
+      const i = (y * width + x) * 4;
+      data[i] = rgb[0]; data[i + 1] = rgb[1]; data[i + 2] = rgb[2]; data[i + 3] = 255;
+    }
+  }
+}
+
+// A round-capped line of radius `r` from a to b, without anti-aliasing: every pixel
+// whose centre lies within `r` of the segment takes the colour. At least the pixel
+// under the pointer is painted, so the thinnest brush never vanishes.
+function stampSegment(image, a, b, r, rgb) {
+  const { width, height, data } = image;
+  const radius = Math.max(r, 0.5);
+  const [ax, ay] = a, [bx, by] = b;
+  const dx = bx - ax, dy = by - ay;
+  const length2 = dx * dx + dy * dy;
+  const left = Math.max(0, Math.floor(Math.min(ax, bx) - radius));
+  const right = Math.min(width - 1, Math.ceil(Math.max(ax, bx) + radius));
+  const top = Math.max(0, Math.floor(Math.min(ay, by) - radius));
+  const bottom = Math.min(height - 1, Math.ceil(Math.max(ay, by) + radius));
+  const r2 = radius * radius;
+  for (let y = top; y <= bottom; y++) {
+    for (let x = left; x <= right; x++) {
+      const px = x + 0.5, py = y + 0.5;
+      const t = length2 ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / length2)) : 0;
+      const ex = px - (ax + t * dx), ey = py - (ay + t * dy);
+      if (ex * ex + ey * ey > r2) continue;
+      const i = (y * width + x) * 4;
+      data[i] = rgb[0]; data[i + 1] = rgb[1]; data[i + 2] = rgb[2]; data[i + 3] = 255;
+    }
+  }
+  // The pixel under the pointer, for a radius too small to cover any centre.
+  for (const [x, y] of [[ax, ay], [bx, by]]) {
+    const xi = Math.floor(x), yi = Math.floor(y);
+    if (xi < 0 || yi < 0 || xi >= width || yi >= height) continue;
+    const i = (yi * width + xi) * 4;
+    data[i] = rgb[0]; data[i + 1] = rgb[1]; data[i + 2] = rgb[2]; data[i + 3] = 255;
+  }
+}
+
+// Scanline flood fill of the region of the clicked pixel's colour, in place. `tolerance`
+// (sum of channel differences) lets a line drawing's anti-aliased edges count as the
+// region; a crisp label map uses 0: its regions are exact colours.
+function floodFill(image, x0, y0, fill, tolerance) {
+  const { width, height, data } = image;
   if (x0 < 0 || y0 < 0 || x0 >= width || y0 >= height) return;
-  const image = ctx.getImageData(0, 0, width, height);
-  const data = image.data;
   const at = (x, y) => (y * width + x) * 4;
   const start = at(x0, y0);
   const target = [data[start], data[start + 1], data[start + 2]];
-  const fill = hexToRgb(color);
   if (target.every((v, i) => v === fill[i])) return;
-  const matches = (i) => Math.abs(data[i] - target[0]) + Math.abs(data[i + 1] - target[1]) + Math.abs(data[i + 2] - target[2]) < 48;
+  const matches = (i) =>
+    Math.abs(data[i] - target[0]) + Math.abs(data[i + 1] - target[1]) + Math.abs(data[i + 2] - target[2]) <= tolerance;
   const seen = new Uint8Array(width * height);
   const stack = [[x0, y0]];
   while (stack.length) {
     const [x, y] = stack.pop();
+    if (seen[y * width + x]) continue;
     let left = x;
     while (left > 0 && !seen[y * width + left - 1] && matches(at(left - 1, y))) left--;
     let right = x;
@@ -162,5 +269,4 @@ function floodFill(ctx, x0, y0, color) {
       }
     }
   }
-  ctx.putImageData(image, 0, 0);
 }

@@ -10,9 +10,9 @@ const output = $("sketch-output");
 const readout = $("readout");
 const errors = $("sketch-errors");
 let palette = [];
-let shownConfig = null;
 let outputUrl = null;
 const shown = [];  // timestamps of results shown, for frames per second
+const select = $("model-select");
 
 // The drawing as a frame, encoded when it goes out, so it is always the newest one.
 const drawing = (seq) => new Promise((resolve) => {
@@ -20,23 +20,48 @@ const drawing = (seq) => new Promise((resolve) => {
 });
 const canvas = new SketchCanvas($("sketch-canvas"), { onChange: () => stream.offer(drawing) });
 
-const stream = new LiveStream("/ws/sketch/", {
-  onMessage(config) {
-    if (config.type !== "config") return;
-    // A reconnect answers with the same config: keep the drawing then.
-    const same = shownConfig && shownConfig.model === config.model && shownConfig.input_size === config.input_size;
-    shownConfig = config;
-    if (same) return;
-    palette = config.palette || [];
-    const labels = config.kind === "label_map" && palette.length;
-    document.querySelectorAll(".label-only").forEach((b) => { b.hidden = !labels; });
-    renderPalette(labels ? palette : []);
+// What a model draws on, from its <option>: line drawings, label maps (with their
+// palette's colours) or photos, and the side of the square it takes.
+const inputOf = (name) => {
+  const option = [...select.options].find((o) => o.value === name);
+  return option && { kind: option.dataset.kind, palette: option.dataset.palette.trim(), size: Number(option.dataset.size) };
+};
+// A drawing made for one model means the same to another when both take the same kind of
+// input (and, for label maps, the same labels in the same colours).
+const sameInput = (a, b) => Boolean(a && b && a.kind === b.kind && (a.kind !== "label_map" || a.palette === b.palette));
+
+// The model the canvas is set up for (null before the first config reply) and the model
+// last asked of the server. Settings (dropout, variation, normalisation) never touch the
+// canvas: only a reply naming another model does, and that model was agreed to in
+// modelChosen(): it takes the same input, or the drawing was blank, or the person agreed
+// to clear it.
+let canvasModel = null;
+let askedModel = select.value;
+
+function useModel(config) {
+  palette = config.palette || [];
+  const labels = config.kind === "label_map" && palette.length > 0;
+  document.querySelectorAll(".label-only").forEach((b) => { b.hidden = !labels; });
+  const clear = canvasModel === null || !sameInput(inputOf(canvasModel), inputOf(config.model));
+  canvasModel = config.model;
+  if (clear) {
     canvas.configure({
       size: config.input_size,
       paper: labels ? palette[0].color : "#ffffff",
       ink: labels ? (palette[1] || palette[0]).color : "#000000",
+      crisp: labels,
     });
-    if (!labels && ["rect", "fill"].includes(canvas.tool)) selectTool("pen");
+  } else {
+    canvas.resize(config.input_size);
+  }
+  renderPalette(labels ? palette : []);
+  if (!labels && ["rect", "fill"].includes(canvas.tool)) selectTool("pen");
+}
+
+const stream = new LiveStream("/ws/sketch/", {
+  onMessage(config) {
+    // A reconnect, or a changed setting, answers with the model already drawn for.
+    if (config.type === "config" && config.model !== canvasModel) useModel(config);
   },
   onReply(blob, info) {
     if (outputUrl) URL.revokeObjectURL(outputUrl);
@@ -65,7 +90,7 @@ const stream = new LiveStream("/ws/sketch/", {
 
 function options() {
   return {
-    model: $("model-select").value,
+    model: askedModel,
     dropout: $("dropout").checked,
     norm: $("norm").value,
     seed: $("dropout").checked ? Number($("variation").dataset.seed || 0) : null,
@@ -75,10 +100,10 @@ function options() {
 function renderPalette(entries) {
   const root = $("palette");
   root.hidden = !entries.length;
-  root.replaceChildren(...entries.map((entry, i) => {
+  root.replaceChildren(...entries.map((entry) => {
     const button = document.createElement("button");
     button.type = "button";
-    button.className = "swatch" + (i === 1 ? " active" : "");
+    button.className = "swatch" + (entry.color === canvas.ink ? " active" : "");
     button.style.setProperty("--swatch", entry.color);
     button.title = entry.name;
     button.innerHTML = `<span></span>${entry.name}`;
@@ -97,6 +122,7 @@ function selectTool(tool) {
     b.classList.toggle("active", b.dataset.tool === tool);
     b.setAttribute("aria-pressed", b.dataset.tool === tool);
   });
+  showCursor();
 }
 
 document.querySelectorAll(".tool").forEach((b) => b.addEventListener("click", () => selectTool(b.dataset.tool)));
@@ -106,8 +132,56 @@ document.querySelectorAll(".size span").forEach((dot) => {
 });
 document.querySelectorAll(".size").forEach((b) => b.addEventListener("click", () => {
   canvas.size = Number(b.dataset.size);
-  document.querySelectorAll(".size").forEach((o) => o.classList.toggle("active", o === b));
+  document.querySelectorAll(".size").forEach((o) => {
+    o.classList.toggle("active", o === b);
+    o.setAttribute("aria-pressed", o === b);
+  });
 }));
+
+// The brush cursor: a circle of the brush's size as the canvas is displayed (the canvas
+// holds the model's input size and CSS scales it), following the pointer.
+const brush = $("brush-cursor");
+let pointer = null;  // the last pointer position over the canvas, in client pixels
+function showCursor() {
+  const painting = pointer && ["pen", "eraser"].includes(canvas.tool);
+  brush.hidden = !painting;
+  if (!painting) return;
+  const rect = canvas.canvas.getBoundingClientRect();
+  const side = (canvas.size * rect.width) / canvas.canvas.width;
+  brush.style.width = brush.style.height = `${side}px`;
+  brush.style.transform = `translate(${pointer.x - rect.left - side / 2}px, ${pointer.y - rect.top - side / 2}px)`;
+}
+// A finger covers the spot it paints: the circle is for mouse and pen pointers.
+const follow = (e) => { pointer = e.pointerType === "touch" ? null : { x: e.clientX, y: e.clientY }; showCursor(); };
+canvas.canvas.addEventListener("pointermove", follow);
+canvas.canvas.addEventListener("pointerenter", follow);
+canvas.canvas.addEventListener("pointerleave", () => { pointer = null; showCursor(); });
+document.querySelectorAll(".size").forEach((b) => b.addEventListener("click", showCursor));
+
+// Side by side, the squares are as large as the width allows but no taller than the
+// window below the controls, so both, and the readout under them, fit one screen.
+const stage = $("sketch-stage");
+function fitStage() {
+  const top = stage.getBoundingClientRect().top + window.scrollY;
+  const caption = output.nextElementSibling.getBoundingClientRect().height;
+  const side = Math.floor(window.innerHeight - top - caption - 16);
+  stage.style.setProperty("--sketch-side", `${Math.max(side, 240)}px`);
+}
+window.addEventListener("resize", fitStage);
+new ResizeObserver(fitStage).observe(document.querySelector(".sketch-controls"));
+document.querySelector(".more-models")?.addEventListener("toggle", fitStage);
+fitStage();
+
+// The picture at 512 CSS pixels: the browser enlarges the model's output smoothly while
+// the model still renders at its own size. Below the controls a 512 px square is taller
+// than a laptop's window, so the page scrolls until the squares and readout are in view.
+$("large-output").addEventListener("change", (e) => {
+  $("sketch-page").classList.toggle("large-output", e.target.checked);
+  const bottom = stage.getBoundingClientRect().bottom + window.scrollY;
+  if (e.target.checked && bottom > window.scrollY + window.innerHeight) {
+    window.scrollTo({ top: bottom - window.innerHeight + 8 });
+  }
+});
 $("undo").addEventListener("click", () => canvas.undo());
 $("redo").addEventListener("click", () => canvas.redo());
 $("clear").addEventListener("click", () => canvas.clear());
@@ -121,7 +195,36 @@ const reconfigure = () => {
   stream.setup(JSON.stringify({ type: "config", ...options() }), "config");
   stream.offer(drawing);
 };
-$("model-select").addEventListener("change", reconfigure);
+const KINDS = { sketch: "line drawings", label_map: "label maps", photo: "photos" };
+const mismatch = (title, from, to) => (from.kind === to.kind
+  ? `${title} uses other labels than your drawing.`
+  : `${title} takes ${KINDS[to.kind] || to.kind}, not ${KINDS[from.kind] || from.kind}.`);
+
+// A model change keeps the drawing when the new model takes the same input; otherwise
+// it asks first, and "Keep my drawing" stays with the old model.
+function modelChosen() {
+  const target = select.value;
+  const from = inputOf(canvasModel), to = inputOf(target);
+  if (canvasModel === null || canvas.blank || sameInput(from, to)) {
+    askedModel = target;
+    reconfigure();
+    return;
+  }
+  const dialog = $("model-change");
+  const title = select.selectedOptions[0].textContent.trim();
+  $("model-change-text").textContent = `${mismatch(title, from, to)} Switching clears your drawing and its undo history.`;
+  dialog.returnValue = "";
+  dialog.addEventListener("close", () => {
+    if (dialog.returnValue === "switch") {
+      askedModel = target;
+      reconfigure();
+    } else {
+      select.value = askedModel;
+    }
+  }, { once: true });
+  dialog.showModal();
+}
+select.addEventListener("change", modelChosen);
 $("norm").addEventListener("change", reconfigure);
 $("dropout").addEventListener("change", reconfigure);
 $("variation").addEventListener("click", () => {

@@ -1,0 +1,218 @@
+"""The Sketch page as a person uses it: settings and model changes keep the drawing, label maps
+stay pure palette colours, the page fits a laptop screen and a phone, the brush cursor shows the size."""
+import json
+
+import pytest
+
+from inference import registry
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TWIN = "landscape-sketch-twin"
+
+# A newer picture is on screen, and nothing is in flight or waiting: it shows the newest drawing.
+SETTLED = """(after) => {
+  const img = document.getElementById('sketch-output');
+  return Number(img.dataset.seq || -1) > after && img.dataset.stream === 'idle' && img.complete && img.naturalWidth > 0;
+}"""
+DRAWING = "() => document.getElementById('sketch-canvas').toDataURL()"
+# Every pixel of the drawing, counted by colour ("#rrggbb", alpha 255 only; others are named with it).
+COLOURS = """() => {
+  const c = document.getElementById('sketch-canvas');
+  const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const counts = {};
+  for (let i = 0; i < data.length; i += 4) {
+    const hex = '#' + [data[i], data[i + 1], data[i + 2]].map((v) => v.toString(16).padStart(2, '0')).join('');
+    const key = data[i + 3] === 255 ? hex : hex + '/' + data[i + 3];
+    counts[key] = (counts[key] || 0) + 1;
+  }
+  return counts;
+}"""
+# Edges (viewport pixels) of what must fit one screen, at the top of the page or where it is scrolled to.
+EDGES = """(atTop) => {
+  if (atTop) window.scrollTo(0, 0);
+  const bottom = (id) => document.getElementById(id).getBoundingClientRect().bottom;
+  const controls = document.querySelector('.sketch-controls').getBoundingClientRect();
+  return { innerHeight, innerWidth, scrollWidth: document.documentElement.scrollWidth,
+           canvas: bottom('sketch-canvas'), output: bottom('sketch-output'), readout: bottom('readout'),
+           controls: controls.bottom, controlsTop: controls.top,
+           outputWidth: document.getElementById('sketch-output').getBoundingClientRect().width,
+           naturalWidth: document.getElementById('sketch-output').naturalWidth };
+}"""
+
+
+@pytest.fixture(scope="module")
+def twin_model():
+    """A second line-drawing model (the bundled demo's weights under another name), installed as
+    trained models are, so that switching between two models of the same kind can be tried."""
+    from inference.catalog.local import _catalog_path, install_trained
+
+    spec = registry.get_spec("landscape-sketch")
+    facts = {"family": spec.family, "task": spec.task, "arch": spec.arch, "title": "Landscape sketch twin",
+             "input_size": spec.input_size, "paper": spec.paper, "options": dict(spec.options)}
+    twin = install_trained(TWIN, spec.path.read_bytes(), facts)
+    yield TWIN
+    records = [r for r in json.loads(_catalog_path().read_text()) if r["name"] != TWIN]
+    _catalog_path().write_text(json.dumps(records, indent=2))
+    twin.path.unlink(missing_ok=True)
+
+
+def open_sketch(chromium, server, width=1366, height=768, model=None):
+    page = chromium.new_page(viewport={"width": width, "height": height})
+    page.goto(f"{server}/tools/sketch/")
+    if model:
+        page.select_option("#model-select", model)
+    wait_for_new_output(page, -1)
+    return page
+
+
+def wait_for_new_output(page, after_seq: int) -> int:
+    page.wait_for_function(SETTLED, arg=after_seq, timeout=120_000)
+    return int(page.get_attribute("#sketch-output", "data-seq"))
+
+
+def seq_of(page) -> int:
+    return int(page.get_attribute("#sketch-output", "data-seq"))
+
+
+def stroke(page, points):
+    """A mouse stroke through `points`, given as fractions of the canvas."""
+    box = page.locator("#sketch-canvas").bounding_box()
+    at = [(box["x"] + box["width"] * x, box["y"] + box["height"] * y) for x, y in points]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    for x, y in at[1:]:
+        page.mouse.move(x, y, steps=4)
+    page.mouse.up()
+
+
+def click_canvas(page, x, y):
+    box = page.locator("#sketch-canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * x, box["y"] + box["height"] * y)
+
+
+def test_settings_and_a_model_of_the_same_kind_keep_the_drawing_and_its_history(chromium, daphne_server, twin_model):
+    page = open_sketch(chromium, daphne_server, model="landscape-sketch")
+    stroke(page, [(0.05, 0.45), (0.5, 0.4), (0.95, 0.45)])
+    one_stroke = page.evaluate(DRAWING)
+    stroke(page, [(0.2, 0.7), (0.4, 0.8), (0.6, 0.7)])
+    drawing = page.evaluate(DRAWING)
+    assert drawing != one_stroke
+    seq = wait_for_new_output(page, -1)
+
+    for change in (lambda: page.check("#dropout"), lambda: page.click("#variation"),
+                   lambda: page.select_option("#norm", "eval"), lambda: page.select_option("#model-select", TWIN)):
+        change()
+        seq = wait_for_new_output(page, seq)  # the server answered the new config with a picture
+        assert page.evaluate(DRAWING) == drawing  # …of the same drawing, which is still on the canvas
+    assert page.input_value("#model-select") == TWIN
+
+    page.click("#undo")  # the history survived too
+    assert page.evaluate(DRAWING) == one_stroke
+    page.click("#redo")
+    assert page.evaluate(DRAWING) == drawing
+    seq = wait_for_new_output(page, seq)
+
+    # A label-map model cannot read a line drawing: the page asks first, and keeping the drawing
+    # keeps the model that goes with it.
+    page.select_option("#model-select", "landscape-paint")
+    page.wait_for_selector("#model-change[open]")
+    assert "line drawings" in page.inner_text("#model-change-text")
+    page.click("#model-change-keep")
+    page.wait_for_selector("#model-change:not([open])", state="attached")
+    assert page.input_value("#model-select") == TWIN
+    assert page.evaluate(DRAWING) == drawing
+
+    page.select_option("#model-select", "landscape-paint")
+    page.click("#model-change-switch")
+    wait_for_new_output(page, seq)
+    sky = registry.get_spec("landscape-paint").options["palette"][0]["color"]
+    assert page.evaluate(COLOURS) == {sky: 256 * 256}  # a fresh label map, all background label
+    page.close()
+
+
+def test_label_maps_are_painted_in_palette_colours_only(chromium, daphne_server):
+    page = open_sketch(chromium, daphne_server, model="landscape-paint")
+    palette = {entry["name"]: entry["color"] for entry in registry.get_spec("landscape-paint").options["palette"]}
+
+    def swatch(name):
+        page.click(f"#palette .swatch[title='{name}']")
+
+    page.click(".size[data-size='12']")
+    swatch("water")  # a closed ring of brush strokes, with a slanted, pressure-free edge everywhere
+    ring = [(0.5 + 0.3 * x, 0.5 + 0.3 * y) for x, y in
+            [(1, 0), (0.7, 0.7), (0, 1), (-0.7, 0.7), (-1, 0), (-0.7, -0.7), (0, -1), (0.7, -0.7), (1, 0)]]
+    stroke(page, ring)
+    page.click(".size[data-size='2']")
+    swatch("rock")
+    stroke(page, [(0.1, 0.9), (0.33, 0.97), (0.47, 0.88)])  # the thinnest brush, too
+    page.click(".tool[data-tool='rect']")
+    swatch("tree")
+    stroke(page, [(0.013, 0.017), (0.187, 0.141)])  # a rectangle between pixel positions
+    page.click(".tool[data-tool='fill']")
+    swatch("sand")
+    click_canvas(page, 0.5, 0.5)  # inside the ring
+    swatch("grass")
+    click_canvas(page, 0.8, 0.5)  # the ring itself: its whole stroke, no rim of the old colour
+    swatch("mountain")
+    click_canvas(page, 0.95, 0.05)  # the sky around it
+
+    counts = page.evaluate(COLOURS)
+    assert set(counts) <= set(palette.values()), counts
+    for name in ("sand", "grass", "mountain", "rock", "tree"):
+        assert counts.get(palette[name], 0) > 10, (name, counts)
+    assert palette["water"] not in counts and palette["sky"] not in counts  # both filled away entirely
+    page.close()
+
+
+# The right edge of the page's content (the site's top bar is the shared layout's, tested for all pages).
+CONTENT_RIGHT = """() => Math.max(...[...document.querySelectorAll('main *')].map((e) => e.getBoundingClientRect().right))"""
+
+
+def test_the_page_fits_a_laptop_screen_and_a_phone(chromium, daphne_server):
+    page = open_sketch(chromium, daphne_server)
+    fit = page.evaluate(EDGES, True)
+    assert fit["scrollWidth"] <= fit["innerWidth"], fit
+    for part in ("canvas", "output", "readout", "controls"):
+        assert fit[part] <= fit["innerHeight"], (part, fit)
+
+    # The picture shown at 512 px, enlarged by the browser: the model still renders its own size.
+    # A 512 px square below the controls is taller than this window: the page scrolls to show the
+    # squares and the readout, and the controls stay in view above them.
+    page.check("#large-output")
+    fit = page.evaluate(EDGES, False)
+    assert abs(fit["outputWidth"] - 512) < 1, fit
+    assert fit["naturalWidth"] == 256
+    for part in ("canvas", "output", "readout", "controls"):
+        assert fit[part] <= fit["innerHeight"], (part, fit)
+    assert fit["controlsTop"] >= 0, fit
+    assert fit["scrollWidth"] <= fit["innerWidth"], fit
+    page.close()
+
+    page = open_sketch(chromium, daphne_server, width=375, height=740)
+    assert page.evaluate(CONTENT_RIGHT) <= 375
+    canvas = page.locator("#sketch-canvas").bounding_box()
+    output = page.locator("#sketch-output").bounding_box()
+    assert canvas["y"] + canvas["height"] <= output["y"]  # the drawing above the picture
+    assert canvas["width"] <= 375 and output["width"] <= 375
+    assert "left" not in page.inner_text(".sketch-heading").lower()
+    page.close()
+
+
+def test_the_brush_cursor_shows_the_brush_size_as_displayed(chromium, daphne_server):
+    page = open_sketch(chromium, daphne_server)
+    box = page.locator("#sketch-canvas").bounding_box()
+    scale = box["width"] / 256  # the canvas holds the model's 256 px; CSS shows it larger
+    assert page.is_hidden("#brush-cursor")
+    for size in (6, 24):
+        page.click(f".size[data-size='{size}']")
+        page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
+        cursor = page.locator("#brush-cursor").bounding_box()
+        assert cursor is not None
+        assert abs(cursor["width"] - size * scale) < 1, (cursor, size * scale)
+        centre = (cursor["x"] + cursor["width"] / 2, cursor["y"] + cursor["height"] / 2)
+        assert abs(centre[0] - (box["x"] + box["width"] * 0.3)) < 1.5
+        assert abs(centre[1] - (box["y"] + box["height"] * 0.6)) < 1.5
+    page.mouse.move(box["x"] + box["width"] + 40, box["y"] - 20)  # off the canvas
+    assert page.is_hidden("#brush-cursor")
+    page.close()
