@@ -190,7 +190,7 @@ export class SketchCanvas {
   }
 }
 
-export function hexToRgb(hex) {
+function hexToRgb(hex) {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
