@@ -92,7 +92,11 @@ def click_canvas(page, x, y):
 
 
 def test_settings_and_a_model_of_the_same_kind_keep_the_drawing_and_its_history(chromium, daphne_server, twin_model):
-    page = open_sketch(chromium, daphne_server, model="landscape-sketch")
+    page = open_sketch(chromium, daphne_server)  # the label-map model first
+    page.select_option("#model-select", "landscape-sketch")  # nothing drawn yet: nothing to ask
+    assert not page.evaluate("() => document.getElementById('model-change').open")
+    wait_for_new_output(page, seq_of(page))
+    assert page.evaluate(COLOURS) == {"#ffffff": 256 * 256}  # white paper for line drawings
     stroke(page, [(0.05, 0.45), (0.5, 0.4), (0.95, 0.45)])
     one_stroke = page.evaluate(DRAWING)
     stroke(page, [(0.2, 0.7), (0.4, 0.8), (0.6, 0.7)])
