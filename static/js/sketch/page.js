@@ -9,7 +9,6 @@ const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
 const output = $("sketch-output");
 const readout = $("readout");
 const errors = $("sketch-errors");
-let palette = [];
 let outputUrl = null;
 const shown = [];  // timestamps of results shown, for frames per second
 const select = $("model-select");
@@ -21,10 +20,10 @@ const drawing = (seq) => new Promise((resolve) => {
 const canvas = new SketchCanvas($("sketch-canvas"), { onChange: () => stream.offer(drawing) });
 
 // What a model draws on, from its <option>: line drawings, label maps (with their
-// palette's colours) or photos, and the side of the square it takes.
+// palette's colours) or photos.
 const inputOf = (name) => {
   const option = [...select.options].find((o) => o.value === name);
-  return option && { kind: option.dataset.kind, palette: option.dataset.palette.trim(), size: Number(option.dataset.size) };
+  return option && { kind: option.dataset.kind, palette: option.dataset.palette.trim() };
 };
 // A drawing made for one model means the same to another when both take the same kind of
 // input (and, for label maps, the same labels in the same colours).
@@ -39,7 +38,7 @@ let canvasModel = null;
 let askedModel = select.value;
 
 function useModel(config) {
-  palette = config.palette || [];
+  const palette = config.palette || [];
   const labels = config.kind === "label_map" && palette.length > 0;
   document.querySelectorAll(".label-only").forEach((b) => { b.hidden = !labels; });
   const clear = canvasModel === null || !sameInput(inputOf(canvasModel), inputOf(config.model));
