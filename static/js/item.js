@@ -1,6 +1,8 @@
 import { initAllCompares } from "./compare.js";
+import { initCopyButtons } from "./copy.js";
 
 initAllCompares();
+initCopyButtons();
 document.querySelectorAll("form[data-confirm]").forEach((form) => {
   form.addEventListener("submit", (event) => {
     if (!confirm(form.dataset.confirm)) event.preventDefault();
