@@ -1,6 +1,9 @@
 // The gallery grid: filters apply as they change, and the bulk bar follows the selection
 // (count announced, buttons off until something is ticked, Delete asks first).
 // Without this script both forms still work with their own buttons.
+import { localiseTimes } from "./local-time.js";
+
+localiseTimes();
 
 const filters = document.getElementById("gallery-filters");
 filters?.querySelectorAll("select").forEach((select) => {

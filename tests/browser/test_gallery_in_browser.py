@@ -3,6 +3,7 @@ are selected at once, added to an album, then deleted."""
 import io
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,7 +20,8 @@ SCREENSHOT_DIR = os.environ.get("ATELIER_SCREENSHOT_DIR")
 
 
 def test_copy_a_share_link_then_select_results_to_file_and_delete(chromium, daphne_server):
-    context = chromium.new_context(viewport={"width": 1366, "height": 768},
+    # A reader in Tokyo: titles are re-written in the browser's time zone.
+    context = chromium.new_context(viewport={"width": 1366, "height": 768}, timezone_id="Asia/Tokyo",
                                    permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.goto(daphne_server + reverse("signup"))
@@ -38,6 +40,9 @@ def test_copy_a_share_link_then_select_results_to_file_and_delete(chromium, daph
 
     # Copy: the clipboard holds the link, and the page says "Copied".
     page.goto(daphne_server + items[0].get_absolute_url())
+    tokyo = items[0].job.created_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    expected = f"{items[0].title_what} · {tokyo.day} {tokyo:%b %H:%M}"
+    page.wait_for_function(f"() => document.querySelector('h1').textContent.trim() === {expected!r}")
     page.click("#share-button")
     page.wait_for_selector("button.copy-link")
     page.click("button.copy-link")

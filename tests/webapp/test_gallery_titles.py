@@ -28,6 +28,11 @@ def sketch_item(owner, **params):
     return item
 
 
+def shows_title(html: str, item) -> bool:
+    return (f"{item.title_what} · <time datetime=\"{item.job.created_at.isoformat()}\" data-local-time>"
+            f"{item.title_when}</time>") in html
+
+
 def assert_readable(labels: list[str]):
     assert labels
     for line in labels:
@@ -125,8 +130,10 @@ def test_titles_on_the_gallery_item_album_and_shared_pages(owner_client, owner, 
              client_factory().get(item.share().path), client_factory().get(album.share().path)]
     for page in pages:
         text = page.content.decode()
-        assert page.status_code == 200 and title in text
+        # The date in a <time> the page re-writes in the reader's time zone.
+        assert page.status_code == 200 and shows_title(text, item)
         assert "weights: {}" not in text
+    assert title in pages[0].content.decode()  # whole, for screen readers, beside each checkbox
     item_page = pages[1].content.decode()
     assert "Normalisation: official" in item_page and "sketch.png" in item_page  # the input's name, as a detail
     shared = pages[3].content.decode()

@@ -21,9 +21,19 @@ Show = Callable[[object, object], str | None]
 
 def job_title(job) -> str:
     """What a result is, for headings, captions and alt text: tool · model · local date and time."""
+    return f"{job_what(job)} · {job_when(job)}"
+
+
+def job_what(job) -> str:
+    """The title's first part: "Sketch · landscape-sketch"."""
     tool = TOOLS[job.tool].title if job.tool in TOOLS else job.tool.capitalize()
+    return f"{tool} · {job.model_name}"
+
+
+def job_when(job) -> str:
+    """The title's date, "30 Nov 14:02", in the site's time zone (pages re-write it in the browser's)."""
     when = timezone.localtime(job.created_at)
-    return f"{tool} · {job.model_name} · {when.day} {when:%b %H:%M}"
+    return f"{when.day} {when:%b %H:%M}"
 
 
 def settings_labels(job) -> list[str]:

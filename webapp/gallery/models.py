@@ -12,7 +12,7 @@ from django.utils import timezone
 from webapp.accounts.ownership import OwnedQuerySet
 from webapp.studio.models import Job
 
-from .describe import job_title, settings_labels
+from .describe import job_title, job_what, job_when, settings_labels
 
 CAPTION_MAX = 200
 
@@ -55,6 +55,14 @@ class Item(models.Model):
     def title(self) -> str:
         """What it is: "Sketch · landscape-sketch · 30 Nov 14:02"."""
         return job_title(self.job)
+
+    @property
+    def title_what(self) -> str:
+        return job_what(self.job)
+
+    @property
+    def title_when(self) -> str:
+        return job_when(self.job)
 
     def settings_labels(self) -> list[str]:
         return settings_labels(self.job)
