@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -46,18 +47,22 @@ def bulk(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action")
     if action == "delete":
         count = items.remove()
-        messages.success(request, f"Deleted {count} result{'s' if count != 1 else ''}.")
+        messages.success(request, f"Deleted {_results(count)}.")
     elif action == "add_to_album":
         album = _chosen_album(request)
         if album is not None:
             album.items.add(*items)
-            messages.success(request, f"Added {count} result{'s' if count != 1 else ''} to “{album.name}”.")
+            messages.success(request, f"Added {_results(count)} to “{album.name}”.")
     elif action == "remove_from_album" and filters.album is not None:
         filters.album.items.remove(*items)
-        messages.success(request, f"Took {count} result{'s' if count != 1 else ''} out of “{filters.album.name}”.")
+        messages.success(request, f"Took {_results(count)} out of “{filters.album.name}”.")
     else:
         messages.error(request, "Choose what to do with the selected results.")
     return back
+
+
+def _results(count: int) -> str:
+    return f"{count} result{pluralize(count)}"
 
 
 def _chosen_album(request: HttpRequest) -> Album | None:
