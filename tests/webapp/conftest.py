@@ -70,14 +70,15 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.1):
     raise AssertionError(f"condition not met within {timeout} s")
 
 
-def make_item(owner, name: str = "photo.png", seed: int = 0):
+def make_item(owner, name: str = "photo.png", seed: int = 0, *, tool: str = "colorize", model_name: str = "eccv16",
+              params: dict | None = None):
     """A finished, kept result made through the real domain methods (no worker: on_commit
     never fires inside the `db` fixture's transaction, so nothing is queued)."""
     from webapp.gallery.models import Item
     from webapp.studio.models import Job
 
     image = Image.open(io.BytesIO(grey_photo(seed=seed)))
-    job = Job.submit(owner=owner, visitor="", tool="colorize", model_name="eccv16", params={},
+    job = Job.submit(owner=owner, visitor="", tool=tool, model_name=model_name, params=params or {},
                      image=image, original_name=name)
     assert job.mark_running()
     job.store_result(image.convert("RGB"))

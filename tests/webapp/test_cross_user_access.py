@@ -1,5 +1,6 @@
 """Another member or a stranger gets 404 for everything that is not theirs: no 403 that confirms an id."""
 import pytest
+from django.urls import reverse
 
 from webapp.gallery.models import Album
 
@@ -25,7 +26,7 @@ def owners_urls(item, album, link):
     posts = [f"/jobs/{job.id}/cancel/", f"/gallery/items/{item.pk}/delete/", f"/gallery/items/{item.pk}/rerun/",
              f"/gallery/items/{item.pk}/share/", f"/gallery/items/{item.pk}/albums/",
              f"/gallery/albums/{album.pk}/delete/", f"/gallery/albums/{album.pk}/share/",
-             f"/gallery/links/{link.pk}/revoke/"]
+             f"/gallery/links/{link.pk}/revoke/", reverse("gallery:item_caption", args=[item.pk])]
     return gets, posts
 
 

@@ -12,6 +12,26 @@ from django.utils import timezone
 from webapp.accounts.ownership import OwnedQuerySet
 from webapp.studio.models import Job
 
+from .describe import job_title, job_what, job_when, settings_labels
+
+CAPTION_MAX = 200
+
+
+class ItemQuerySet(OwnedQuerySet):
+    def filtered(self, *, tool: str = "", album: "Album | None" = None, oldest_first: bool = False) -> "ItemQuerySet":
+        """These items of one tool and/or one album ("" and None: all), newest first unless asked otherwise."""
+        items = self.select_related("job")
+        if tool:
+            items = items.filter(job__tool=tool)
+        if album is not None:
+            items = items.filter(albums=album)
+        return items.order_by("created_at" if oldest_first else "-created_at")
+
+    def remove(self) -> int:
+        """Delete these items with their jobs and stored files (see Item.remove); returns how many."""
+        with transaction.atomic():
+            return Job.objects.filter(gallery_item__in=self).delete()[1].get(Item._meta.label, 0)
+
 
 class Item(models.Model):
     """A kept result: one finished job of a signed-in user, with its inputs and settings."""
@@ -20,14 +40,36 @@ class Item(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gallery_items")
     job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="gallery_item")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The owner's own words for it, shown with the title (and on share pages).
+    caption = models.CharField(max_length=CAPTION_MAX, blank=True)
 
-    objects = OwnedQuerySet.as_manager()
+    objects = ItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.job.tool} result {self.id}"
+
+    @property
+    def title(self) -> str:
+        """What it is: "Sketch · landscape-sketch · 30 Nov 14:02"."""
+        return job_title(self.job)
+
+    @property
+    def title_what(self) -> str:
+        return job_what(self.job)
+
+    @property
+    def title_when(self) -> str:
+        return job_when(self.job)
+
+    def settings_labels(self) -> list[str]:
+        return settings_labels(self.job)
+
+    def set_caption(self, text: str) -> None:
+        self.caption = " ".join(text.split())[:CAPTION_MAX]
+        self.save(update_fields=["caption"])
 
     def get_absolute_url(self) -> str:
         return reverse("gallery:item", args=[self.pk])

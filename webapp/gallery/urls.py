@@ -5,10 +5,12 @@ from . import views
 app_name = "gallery"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("selected/", views.bulk, name="bulk"),
     path("items/<uuid:item_id>/", views.item_detail, name="item"),
     path("items/<uuid:item_id>/delete/", views.item_delete, name="item_delete"),
     path("items/<uuid:item_id>/rerun/", views.item_rerun, name="item_rerun"),
     path("items/<uuid:item_id>/share/", views.item_share, name="item_share"),
+    path("items/<uuid:item_id>/caption/", views.item_caption, name="item_caption"),
     path("items/<uuid:item_id>/albums/", views.item_albums, name="item_albums"),
     path("items/<uuid:item_id>/samples/<int:index>/", views.item_sample, name="item_sample"),
     path("items/<uuid:item_id>/<str:kind>/", views.item_file, name="item_file"),

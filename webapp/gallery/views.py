@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -11,9 +12,11 @@ from django.views.decorators.http import require_GET, require_POST
 from webapp.studio.access import valid_uuids
 from webapp.studio.events import publish
 from webapp.studio.files import download_stem, image_response
+from webapp.studio.tools import TOOLS
 
 from .access import owned
-from .models import Album, Item, ShareLink
+from .filters import SORTS, Filters
+from .models import CAPTION_MAX, Album, Item, ShareLink
 
 PAGE_SIZE = 24
 
@@ -21,17 +24,66 @@ PAGE_SIZE = 24
 @require_GET
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    items = Item.objects.owned_by(request.user).select_related("job")
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "gallery/index.html", {"page": page})
+    filters = Filters.read(request.GET, request.user)
+    page = Paginator(filters.items(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "gallery/index.html", {
+        "page": page, "filters": filters, "tools": TOOLS.values(), "sorts": SORTS.items(),
+        "albums": Album.objects.owned_by(request.user),
+    })
+
+
+@require_POST
+@login_required
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Delete the selected results, or add them to (or take them out of) an album. Only the requester's
+    own results are touched: anyone else's ids in the form are ignored."""
+    filters = Filters.read(request.POST, request.user)
+    back = redirect(filters.url(request.POST.get("page")))
+    items = Item.objects.owned_by(request.user).filter(pk__in=valid_uuids(request.POST.getlist("items")))
+    count = items.count()
+    if not count:
+        messages.error(request, "Select at least one result first.")
+        return back
+    action = request.POST.get("action")
+    if action == "delete":
+        count = items.remove()
+        messages.success(request, f"Deleted {_results(count)}.")
+    elif action == "add_to_album":
+        album = _chosen_album(request)
+        if album is not None:
+            album.items.add(*items)
+            messages.success(request, f"Added {_results(count)} to “{album.name}”.")
+    elif action == "remove_from_album" and filters.album is not None:
+        filters.album.items.remove(*items)
+        messages.success(request, f"Took {_results(count)} out of “{filters.album.name}”.")
+    else:
+        messages.error(request, "Choose what to do with the selected results.")
+    return back
+
+
+def _results(count: int) -> str:
+    return f"{count} result{pluralize(count)}"
+
+
+def _chosen_album(request: HttpRequest) -> Album | None:
+    """The requester's album named in the bulk form: an existing one, or a new one by name; None
+    (with a message) when neither was given."""
+    name = " ".join(request.POST.get("new_album", "").split())[:100]
+    if name:
+        album, _ = Album.objects.get_or_create(owner=request.user, name=name)
+        return album
+    album = Album.objects.owned_by(request.user).filter(pk__in=valid_uuids([request.POST.get("to_album", "")])).first()
+    if album is None:
+        messages.error(request, "Choose one of your albums, or give a new album a name.")
+    return album
 
 
 @require_GET
 @owned(Item, "item_id")
 def item_detail(request: HttpRequest, item: Item) -> HttpResponse:
     return render(request, "gallery/item.html", {
-        "item": item,
-        "job": item.job,
+        **_described(item),
+        "caption_max": CAPTION_MAX,
         "albums": Album.objects.owned_by(request.user),
         "item_albums": set(item.albums.values_list("pk", flat=True)),
         "links": item.share_links.active(),
@@ -39,6 +91,13 @@ def item_detail(request: HttpRequest, item: Item) -> HttpResponse:
         "chain": item.chain(),
         "made_from_this": item.made_from_this(),
     })
+
+
+def _described(item: Item) -> dict:
+    """What the item pages say about a result: its title, tool and settings in words."""
+    tool = TOOLS.get(item.job.tool)
+    return {"item": item, "job": item.job, "tool_title": tool.title if tool else item.job.tool,
+            "settings_labels": item.settings_labels()}
 
 
 @require_GET
@@ -74,6 +133,14 @@ def item_rerun(request: HttpRequest, item: Item) -> HttpResponse:
 @owned(Item, "item_id")
 def item_share(request: HttpRequest, item: Item) -> HttpResponse:
     item.share()
+    return redirect("gallery:item", item_id=item.pk)
+
+
+@require_POST
+@owned(Item, "item_id")
+def item_caption(request: HttpRequest, item: Item) -> HttpResponse:
+    item.set_caption(request.POST.get("caption", ""))
+    messages.success(request, "Caption saved." if item.caption else "Caption removed.")
     return redirect("gallery:item", item_id=item.pk)
 
 
@@ -155,7 +222,7 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
     if link.item_id:
         pictures = [{"url": reverse("shared_sample", args=[token, link.item_id, index])}
                     for index in range(link.item.job.sample_count)]
-        return render(request, "gallery/shared_item.html", {"link": link, "item": link.item, "job": link.item.job,
+        return render(request, "gallery/shared_item.html", {**_described(link.item), "link": link,
                                                             "pictures": pictures})
     return render(request, "gallery/shared_album.html", {"link": link, "album": link.album,
                                                           "items": link.shared_items()})
