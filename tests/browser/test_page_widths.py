@@ -1,4 +1,4 @@
-"""Every page fits a phone and a laptop: no sideways scroll at 320, 375 and 1366 px wide."""
+"""Every page fits a phone, a laptop and a large screen: no sideways scroll at 320, 375, 1366 and 1920 px wide."""
 import pytest
 from django.urls import reverse
 
@@ -58,7 +58,7 @@ def overflowing(page, url: str) -> dict | None:
     return found if found["scrollWidth"] > found["innerWidth"] else None
 
 
-@pytest.mark.parametrize("width,height", [(320, 640), (375, 800), (1366, 768)])
+@pytest.mark.parametrize("width,height", [(320, 640), (375, 800), (1366, 768), (1920, 1080)])
 def test_no_page_scrolls_sideways(chromium, daphne_server, width, height):
     from django.contrib.auth import get_user_model
 
