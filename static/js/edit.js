@@ -4,6 +4,7 @@
 // deterministic), and "Save to gallery" posts the same start and strokes as a batch job.
 import { packFrame } from "./frames.js";
 import { LiveStream } from "./stream.js";
+import { pressOnly } from "./toggles.js";
 
 const SIDE = 64;
 const MAX_PER_MESSAGE = 48;  // the server takes at most 64 strokes and 8 KiB per message
@@ -146,7 +147,7 @@ document.addEventListener("keydown", (event) => {
 });
 for (const button of document.querySelectorAll("[data-size]")) {
   button.addEventListener("click", () => {
-    document.querySelectorAll("[data-size]").forEach((b) => b.classList.toggle("active", b === button));
+    pressOnly(document.querySelectorAll("[data-size]"), button);
     size = Number(button.dataset.size);
   });
 }

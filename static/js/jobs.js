@@ -20,6 +20,19 @@ export function compareView(job, resultLabel = "Result") {
 
 function isFinished(job) { return ["done", "failed", "cancelled"].includes(job.status); }
 
+/** What a screen reader says when a job reaches `job.status`. */
+function statusSentence(job) {
+  const name = job.name || "photo";
+  switch (job.status) {
+    case "queued": return `${name}: waiting for a worker.`;
+    case "running": return `${name}: running.`;
+    case "done": return `${name}: done.`;
+    case "failed": return `${name} failed: ${job.message || "the job failed."}`;
+    case "cancelled": return `${name}: cancelled.`;
+    default: return `${name}: ${job.status}.`;
+  }
+}
+
 export class JobList {
   // renderResult(job) -> [elements]: a page's own view of a finished job (default: before/after slider).
   constructor(root, { csrf, resultLabel = "Result", socketState = null, renderResult = null }) {
@@ -30,6 +43,7 @@ export class JobList {
     this.jobs = new Map();
     const initial = document.getElementById("initial-jobs");
     if (initial) JSON.parse(initial.textContent).reverse().forEach((job) => this.upsert(job));
+    this.announcer = document.getElementById("jobs-announcer"); // after the jobs already there: nothing new to say
     connectStudio({
       onJob: (job) => this.upsert(job),
       onState: (state) => {
@@ -46,6 +60,8 @@ export class JobList {
     // Events can arrive out of order around a reconnect: never step back from a finished state.
     if (known && isFinished(known) && !isFinished(job)) return;
     this.jobs.set(job.id, job);
+    // Only changes of state are read out (progress ticks would drown everything else).
+    if (this.announcer && known?.status !== job.status) this.announcer.textContent = statusSentence(job);
     let card = document.getElementById(`job-${job.id}`);
     if (!card) {
       card = el("article", { id: `job-${job.id}`, class: "job" });
@@ -56,6 +72,7 @@ export class JobList {
 
   render(card, job) {
     card.dataset.status = job.status;
+    card.setAttribute("aria-busy", String(!isFinished(job)));
     const children = [
       el("header", {}, el("strong", {}, job.name || "photo"), " ",
         el("span", { class: `status status-${job.status}` }, job.status), " ",
@@ -78,7 +95,7 @@ export class JobList {
     } else if (job.status === "cancelled") {
       children.push(el("p", { class: "muted" }, "Cancelled."));
     } else {
-      children.push(el("progress", { max: "1", value: String(job.progress || 0) }));
+      children.push(el("progress", { max: "1", value: String(job.progress || 0), "aria-label": `Progress of ${job.name || "photo"}` }));
       children.push(el("p", { class: "muted small" }, job.status === "queued" ? "waiting for a worker…" : (job.stage || "running")));
       const cancel = el("button", { class: "button small secondary", type: "button" }, "Cancel");
       cancel.addEventListener("click", () => this.cancel(job));

@@ -4,6 +4,7 @@
 // a before/after slider at full resolution with zoom.
 import { initAllCompares } from "./compare.js";
 import { JobList, el } from "./jobs.js";
+import { pressOnly } from "./toggles.js";
 import { answerMessages, postJobs, showMessages, watchDropZone } from "./upload.js";
 
 const form = document.getElementById("upload-form");
@@ -55,11 +56,11 @@ function zoomCompare(job) {
     button.addEventListener("click", () => {
       // Full resolution is the result's own pixels: 1:1 is its natural width, not the card's.
       stack.style.width = zoom ? `${result.naturalWidth * zoom}px` : "";
-      buttons.forEach((b) => b.classList.toggle("active", b === button));
+      pressOnly(buttons, button);
     });
     return button;
   });
-  buttons[0].classList.add("active");
+  pressOnly(buttons, buttons[0]);
   return [root, el("p", { class: "zoom-buttons" }, "Zoom ", ...buttons)];
 }
 

@@ -1,6 +1,9 @@
 """Sign up, log in, log out; a visitor who signs up keeps what they made."""
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from PIL import Image
 
 from webapp.gallery.models import Item
@@ -48,3 +51,28 @@ def test_visitor_jobs_move_to_the_account_made_after_them(client):
 def test_anonymous_visitor_sees_the_tools_and_an_invitation_to_sign_up(client):
     page = client.get("/tools/colorize/").content.decode()
     assert "Sign up" in page and "keep them" in page
+
+
+def _tag(page: str, element_id: str) -> str:
+    """The opening tag of the element with `element_id`."""
+    match = re.search(rf'<[a-z]+[^>]*\bid="{element_id}"[^>]*>', page)
+    assert match, element_id
+    return match.group(0)
+
+
+def test_sign_up_errors_stand_under_their_field_and_are_named_by_it(client):
+    page = client.post(reverse("signup"), {"username": "cy", "password1": "a-long-pass-1234",
+                                           "password2": "another-pass-5678"}).content.decode()
+    field = _tag(page, "id_password2")
+    assert 'aria-invalid="true"' in field and "id_password2_errors" in field
+    errors = page[page.index('id="id_password2_errors"'):]
+    assert "didn’t match" in errors[:300] or "didn't match" in errors[:300]
+    # The error sits in the field's own group, before the next field's label.
+    assert page.index('for="id_password2"') < page.index('id="id_password2_errors"')
+    assert 'aria-invalid' not in _tag(page, "id_username")
+
+
+def test_a_wrong_password_is_announced_above_the_fields(client, owner):
+    page = client.post(reverse("login"), {"username": "owner", "password": "not-it"}).content.decode()
+    alert = _tag(page, "form-errors")
+    assert 'role="alert"' in alert and "correct username and password" in page

@@ -3,6 +3,7 @@ import { SketchCanvas } from "./canvas.js";
 import { packFrame } from "../frames.js";
 import { LiveStream } from "../stream.js";
 import { connectStudio } from "../socket.js";
+import { pressOnly } from "../toggles.js";
 
 const $ = (id) => document.getElementById(id);
 const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -103,11 +104,12 @@ function renderPalette(entries) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "swatch" + (entry.color === canvas.ink ? " active" : "");
+    button.setAttribute("aria-pressed", String(entry.color === canvas.ink));
     button.style.setProperty("--swatch", entry.color);
     button.title = entry.name;
     button.innerHTML = `<span></span>${entry.name}`;
     button.addEventListener("click", () => {
-      root.querySelectorAll(".swatch").forEach((b) => b.classList.toggle("active", b === button));
+      pressOnly(root.querySelectorAll(".swatch"), button);
       canvas.ink = entry.color;
       if (canvas.tool === "eraser") selectTool("pen");
     });
@@ -117,24 +119,21 @@ function renderPalette(entries) {
 
 function selectTool(tool) {
   canvas.tool = tool;
-  document.querySelectorAll(".tool").forEach((b) => {
-    b.classList.toggle("active", b.dataset.tool === tool);
-    b.setAttribute("aria-pressed", b.dataset.tool === tool);
-  });
+  const buttons = document.querySelectorAll(".tool");
+  pressOnly(buttons, [...buttons].find((b) => b.dataset.tool === tool));
   showCursor();
 }
 
 document.querySelectorAll(".tool").forEach((b) => b.addEventListener("click", () => selectTool(b.dataset.tool)));
+selectTool(canvas.tool); // every tool and size button says whether it is pressed
+pressOnly(document.querySelectorAll(".size"), document.querySelector(".size.active"));
 // The brush dots are sized here: the Content-Security-Policy allows no inline styles.
 document.querySelectorAll(".size span").forEach((dot) => {
   dot.style.width = dot.style.height = `${dot.parentElement.dataset.size}px`;
 });
 document.querySelectorAll(".size").forEach((b) => b.addEventListener("click", () => {
   canvas.size = Number(b.dataset.size);
-  document.querySelectorAll(".size").forEach((o) => {
-    o.classList.toggle("active", o === b);
-    o.setAttribute("aria-pressed", o === b);
-  });
+  pressOnly(document.querySelectorAll(".size"), b);
 }));
 
 // The brush cursor: a circle of the brush's size as the canvas is displayed (the canvas
