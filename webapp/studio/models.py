@@ -17,6 +17,7 @@ from inference.images import encode_image, thumbnail
 from webapp.accounts.ownership import OwnedQuerySet, owner_fields
 
 from .signals import job_done
+from .uploads import STYLE_SIDE
 
 log = logging.getLogger(__name__)
 
@@ -452,7 +453,7 @@ class StyleImage(models.Model):
     def add(cls, *, owner, visitor: str, name: str, image: Image.Image) -> "StyleImage":
         # Styles are looked at by the network at 512 px at most: keep a copy of sensible size.
         style = image.convert("RGB")
-        style.thumbnail((1024, 1024))
+        style.thumbnail((STYLE_SIDE, STYLE_SIDE))
         row = cls(**owner_fields(owner, visitor), name=name[:100])
         row.image.save(_random_name("styles", "png"), ContentFile(encode_image(style, "PNG")), save=False)
         row.thumbnail.save(_random_name("styles", "webp"), ContentFile(encode_image(thumbnail(style, 160), "WEBP")),

@@ -22,6 +22,10 @@ from inference.images import ImageHeader, LoadedImage, inspect_image, load_image
 _DECODE_SLOT = threading.BoundedSemaphore(1)
 
 
+# The longest side of a kept style image (models.StyleImage.add): the network looks at 512 px at most.
+STYLE_SIDE = 1024
+
+
 def max_upload_bytes() -> int:
     return settings.MAX_UPLOAD_MB * 1_000_000
 
@@ -75,8 +79,10 @@ def decode(upload) -> LoadedImage:
 
     Only the style-image upload uses it: the Stylize page shows the new style's
     thumbnail in its answer and the live preview may paint with it the next
-    moment, so its pixels are needed synchronously (and it is kept at 1024 px).
+    moment, so its pixels are needed synchronously. It is kept at STYLE_SIDE px at
+    most, so a JPEG is decoded at a reduced scale (``max_side``) and its colour is not
+    measured.
     """
     with _DECODE_SLOT:
         upload.seek(0)
-        return load_image(upload, **limits())
+        return load_image(upload, **limits(), max_side=STYLE_SIDE, detect_colour=False)
