@@ -144,7 +144,10 @@ def main() -> None:
         def probe() -> None:
             while not done.is_set():
                 started = time.perf_counter()
-                urllib.request.urlopen(base + "/", timeout=60).read()
+                try:
+                    urllib.request.urlopen(base + "/", timeout=60).read()
+                except OSError:  # timed out: counted as its 60 s
+                    pass
                 slowest[0] = max(slowest[0], time.perf_counter() - started)
                 time.sleep(0.1)
 
