@@ -191,7 +191,11 @@ def job_file(request: HttpRequest, job: Job, kind: str) -> HttpResponse:
         raise Http404("No such file.")
     fmt = request.GET.get("format")
     download = download_stem(job.original_name, job.tool) if request.GET.get("download") else None
-    return image_response(field, fmt=fmt, download_name=download)
+    response = image_response(field, fmt=fmt, download_name=download)
+    if kind == "original" and not job.original_prepared:
+        # The upload as it came: its worker soon puts the prepared picture at this same address.
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET
