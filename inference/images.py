@@ -243,7 +243,7 @@ def _checked(data: bytes, max_pixels: int, max_aspect: float) -> tuple[bytes, Im
 
 
 def load_image(source: ImageSource, *, max_bytes: int, max_pixels: int, max_aspect: float = MAX_ASPECT_RATIO,
-               detect_colour: bool = True) -> LoadedImage:
+               detect_colour: bool = True, max_side: int | None = None) -> LoadedImage:
     """Validate and decode an image file into an RGB or L picture without metadata.
 
     Checks happen cheapest first, so hostile files cost next to nothing: byte
@@ -258,6 +258,10 @@ def load_image(source: ImageSource, *, max_bytes: int, max_pixels: int, max_aspe
         max_pixels: largest accepted width * height.
         max_aspect: largest accepted longer side / shorter side.
         detect_colour: measure ``was_colour`` (False skips it and reports False).
+        max_side: for a caller that keeps only a copy this long on its longer side:
+            a JPEG is decoded at the smallest of its DCT scales (1/2, 1/4, 1/8) that
+            still gives at least that, so a 12 MP photo never fills memory at full
+            size; other formats decode at full size. Every byte is still decoded.
 
     Returns:
         LoadedImage with ``image`` of mode "RGB" or "L" (alpha composited on
@@ -271,6 +275,10 @@ def load_image(source: ImageSource, *, max_bytes: int, max_pixels: int, max_aspe
     fmt = header.format
 
     image = _open(data, max_pixels)
+    if max_side is not None and max(header.width, header.height) > max_side:
+        shrink = max_side / max(header.width, header.height)
+        # Pillow picks the largest reduction whose size is still at least this on both sides.
+        image.draft(image.mode, (max(1, round(header.width * shrink)), max(1, round(header.height * shrink))))
     try:
         image.load()
     except _DECODE_ERRORS:

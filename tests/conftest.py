@@ -13,6 +13,7 @@ from django.conf import settings
 
 from inference import registry
 from inference.paths import models_dir
+from tests.waiting import wait_for
 from webapp import processes
 
 
@@ -119,24 +120,32 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_daphne(log_path: Path, env: dict | None = None) -> tuple[subprocess.Popen, int]:
+    """A real Daphne (as `manage.py studio` starts it) on a free port, on child_env() plus `env`,
+    returned once it answers; its output goes to `log_path`."""
+    port = _free_port()
+    log = open(log_path, "wb")
+    process = processes.start(processes.daphne_command(port=port), env={**child_env(), **(env or {})}, stdout=log,
+                              stderr=subprocess.STDOUT)
+
+    def serving() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"Daphne exited:\n{Path(log_path).read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+            return True
+        except OSError:
+            return False
+
+    wait_for(serving, timeout=60, interval=0.2)
+    return process, port
+
+
 @pytest.fixture(scope="session")
 def daphne_server(django_db_setup, celery_worker, live_worker, tmp_path_factory):
     """Daphne serving the studio on a free port, sharing the test database and Redis."""
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("daphne-logs") / "daphne.log", "wb")
-    process = processes.start(processes.daphne_command(port=port), env=child_env(), stdout=log,
-                              stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(Path(log.name).read_text()[-3000:])
-            time.sleep(0.2)
-    yield url
+    process, port = start_daphne(tmp_path_factory.mktemp("daphne-logs") / "daphne.log")
+    yield f"http://127.0.0.1:{port}"
     processes.stop(process)
 
 

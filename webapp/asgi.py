@@ -11,9 +11,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 
+from webapp.daphne_options import leave_form_bodies_to_django  # noqa: E402
 from webapp.request_limit import RequestBodyLimit  # noqa: E402
 from webapp.routing import websocket_urlpatterns  # noqa: E402
 from webapp.socket_guards import SameOriginValidator, SendBuffer  # noqa: E402
+
+leave_form_bodies_to_django()  # Django parses uploads, streaming files to disk (daphne_options.py)
 
 application = ProtocolTypeRouter(
     {

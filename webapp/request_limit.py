@@ -4,8 +4,11 @@ Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out, and its upload handlers
 only run once ASGIHandler has spooled the whole body; this stops at the
 Content-Length header, or for a chunked body at the first chunk past the cap,
 so Django never spools or parses more than the cap. (Daphne itself receives a
-body into a temporary file on disk before calling the application; the proxy
-in front of it, e.g. nginx's client_max_body_size, stops a client earlier.)
+whole body before calling the application, into a temporary file from 100 kB
+on, then puts all of it on the application's in-memory queue as 8 KiB
+messages at once: a body is in Daphne's memory until Django has copied it to
+its spooled file, and Daphne has no option to cap it. The proxy in front of it,
+e.g. nginx's client_max_body_size, is what keeps an oversized body out.)
 No library offers this for plain ASGI apps in the form Channels routes them.
 """
 import json

@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from PIL import Image
 
-from tests.webapp.conftest import grey_photo, wait_for
+from tests.waiting import wait_for
+from tests.webapp.conftest import grey_photo
 from webapp.gallery.models import Album, Item
 from webapp.studio.models import Job
 

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from inference.nets.pix2pix import UnetGenerator
 from inference.registry import get_spec, specs_for_task
 from inference.training.command import train_and_install
 from inference.training.harness import CHECKPOINT, Installation, Schedule, Trainer, epoch_order, fit, safetensors_bytes
+from tests.waiting import wait_for
 from torch_threads import one_torch_thread  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
@@ -171,9 +171,7 @@ def test_an_interrupted_run_leaves_whole_files_and_resumes(folders, tmp_path, mo
     environment = {**os.environ, "ATELIER_MODELS_DIR": str(models_dir), "ATELIER_DEVICE": "cpu"}
     worker = subprocess.Popen([sys.executable, "-m", "inference", *_stylize(folders, run, "--steps", "100000")],
                               cwd=REPO, env=environment, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    while not (run / CHECKPOINT).is_file() and worker.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)  # polling for a condition, not waiting a fixed time
+    wait_for(lambda: (run / CHECKPOINT).is_file() or worker.poll() is not None, timeout=300, interval=0.05)
     assert (run / CHECKPOINT).is_file(), worker.stderr.read() if worker.poll() is not None else "no checkpoint"
     worker.send_signal(signal.SIGINT)
     _, err = worker.communicate(timeout=300)

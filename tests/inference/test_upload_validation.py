@@ -70,6 +70,15 @@ def test_a_truncated_jpeg_is_refused_as_damaged():
         load_image(jpeg[: len(jpeg) // 2], **LIMITS)
 
 
+def test_a_jpeg_wanted_smaller_is_decoded_at_a_reduced_scale_yet_still_whole():
+    jpeg = _encode(Image.fromarray(data.astronaut()), "JPEG", quality=90)  # 512 x 512
+    smaller = load_image(jpeg, **LIMITS, max_side=200)
+    assert 200 <= smaller.width < 512 and smaller.width == smaller.height
+    assert load_image(jpeg, **LIMITS, max_side=1024).width == 512  # never enlarged
+    with pytest.raises(ImageRejected, match="damaged or incomplete"):
+        load_image(jpeg[: len(jpeg) // 2], **LIMITS, max_side=200)
+
+
 def test_a_gif_is_refused_because_the_format_is_not_allowed():
     gif = _encode(Image.new("P", (8, 8)), "GIF")
     with pytest.raises(ImageRejected, match="GIF files are not supported; please use PNG, JPEG, WebP, TIFF or BMP"):

@@ -1,6 +1,5 @@
 """Three people for every permission edge: the owner, another member, and a stranger."""
 import io
-import time
 
 import numpy as np
 import pytest
@@ -57,17 +56,6 @@ def upload(name: str, data: bytes, content_type: str = "image/png"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type=content_type)
-
-
-def wait_for(predicate, timeout: float = 60.0, interval: float = 0.1):
-    """Poll until predicate() is truthy; returns its value or fails with the timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 def make_item(owner, name: str = "photo.png", seed: int = 0, *, tool: str = "colorize", model_name: str = "eccv16",

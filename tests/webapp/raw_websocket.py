@@ -7,14 +7,15 @@ import struct
 
 
 class RawWebSocket:
-    def __init__(self, host: str, port: int, path: str, *, receive_buffer: int | None = None):
+    def __init__(self, host: str, port: int, path: str, *, receive_buffer: int | None = None, cookie: str = ""):
         self.sock = socket.socket()
         if receive_buffer:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         self.sock.connect((host, port))
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nOrigin: http://{host}:{port}\r\n"
-                           f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                           + (f"Cookie: {cookie}\r\n" if cookie else "")
+                           + f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                            "Sec-WebSocket-Version: 13\r\n\r\n").encode())
         self.buffer = b""
         while b"\r\n\r\n" not in self.buffer:

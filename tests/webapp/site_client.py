@@ -21,6 +21,10 @@ class SiteClient:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
 
+    def cookie_header(self) -> str:
+        """This visitor's cookies as a Cookie header, for a WebSocket opened beside the client."""
+        return "; ".join(f"{c.name}={c.value}" for c in self.cookies)
+
     def csrf_token(self) -> str:
         return next(c.value for c in self.cookies if c.name == "csrftoken")
 

@@ -15,9 +15,10 @@ from inference.cli import main as inference_main
 from inference.data.landscapes import render_scene
 from inference.data.procedural import painting
 from inference.data.procedural import photo as procedural_photo
+from tests.waiting import wait_for
 from webapp.studio.models import Job
 
-from .conftest import upload, wait_for
+from .conftest import upload
 
 pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("celery_worker", "installed_models", "style_models")]

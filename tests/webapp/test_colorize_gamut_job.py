@@ -8,9 +8,10 @@ from PIL import Image
 from inference.engine import load_net
 from inference.pipelines.colorize import colorize
 from inference.registry import get_spec
+from tests.waiting import wait_for
 from webapp.studio.models import Job
 
-from .conftest import grey_photo, upload, wait_for
+from .conftest import grey_photo, upload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
 

@@ -4,10 +4,11 @@ import io
 import pytest
 from PIL import Image
 
+from tests.waiting import wait_for
 from webapp.gallery.models import Item
 from webapp.studio.models import Job
 
-from .conftest import grey_photo, upload, wait_for
+from .conftest import grey_photo, upload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
 
@@ -32,6 +33,16 @@ def test_signed_in_upload_is_colorized_at_full_resolution_and_kept(owner_client,
     assert result.size == (301, 203) and result.mode == "RGB"
     assert Item.objects.get(job=job).owner == owner
     assert job.timings["run_s"] > 0 and job.attempts == 1
+
+
+def test_an_upload_whose_pixels_cannot_be_decoded_fails_its_job_with_a_sentence(client):
+    whole = grey_photo(96, 64, fmt="JPEG")
+    # Header, size and structure pass the web process's checks; the pixels stop half way.
+    job = submit(client, whole[:len(whole) // 2], name="cut.jpg")
+    assert not job.original_prepared  # stored as it came: the web process decoded nothing
+    wait_for(lambda: finished(job))
+    assert job.status == Job.Status.FAILED
+    assert job.message == "This image file is damaged or incomplete, so it cannot be read. Try exporting it again."
 
 
 def test_result_downloads_as_png_and_jpeg(owner_client):

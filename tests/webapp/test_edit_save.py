@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.waiting import wait_for
 from webapp.studio.models import Job
 
-from .conftest import grey_photo, upload, wait_for
+from .conftest import grey_photo, upload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
 

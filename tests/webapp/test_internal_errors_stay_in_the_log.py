@@ -8,6 +8,7 @@ from django.urls import reverse
 from webapp.studio.live import render_style_preview
 from webapp.studio.models import Job
 from webapp.studio.tasks import RENDER_FAILED, run_job
+from webapp.studio.tools import open_original
 
 from .conftest import grey_photo, upload
 
@@ -21,6 +22,10 @@ def _logged_tracebacks(caplog) -> str:
 def test_a_job_failing_on_a_bug_shows_a_sentence_and_logs_the_traceback(client, db, caplog):
     response = client.post(reverse("submit_jobs", args=["colorize"]), {"images": [upload("p.png", grey_photo())], "model": "eccv16"})
     job = Job.objects.get(pk=response.json()["jobs"][0]["id"])
+    job.mark_running()
+    open_original(job)  # the worker's first step: the upload becomes the prepared PNG
+    job.refresh_from_db()
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED)
     Path(job.original.path).write_bytes(b"the stored original was damaged on disk")  # Pillow raises, unplanned
 
     with caplog.at_level(logging.ERROR):

@@ -6,21 +6,24 @@ Redis can do), Daphne and a batch worker on it, sharing the test database. The s
 is stopped meanwhile, so only this stack's sweeper can bring a job back. The worker's visibility
 timeout is an hour: a job that comes back sooner was brought back by the sweeper, not by kombu.
 """
+import json
 import os
-import subprocess
+import signal
 import threading
-import urllib.request
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
-from tests.conftest import Worker, _free_port, child_env
+from tests.conftest import Worker, start_daphne
+from tests.waiting import wait_for
 from webapp import processes
 from webapp.embedded_redis import EmbeddedRedis
 from webapp.studio.models import Job
 
-from .conftest import grey_photo, wait_for
+from .conftest import grey_photo
+from .raw_websocket import RawWebSocket
 from .site_client import SiteClient
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -32,24 +35,18 @@ class Stack:
         env = {"REDIS_URL": self.redis.start(), "CELERY_VISIBILITY_TIMEOUT": "3600"}
         self.worker = Worker(base, lambda n: processes.worker_command(name=f"recovery{n}"), env=env)
         self.worker.start()
-        port = _free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        log = open(base / "daphne.log", "wb")
-        self.daphne = processes.start(processes.daphne_command(port=port), env={**child_env(), **env}, stdout=log,
-                                      stderr=subprocess.STDOUT)
-        wait_for(self._serving, timeout=60, interval=0.2)
-
-    def _serving(self) -> bool:
-        assert self.daphne.poll() is None, "Daphne exited"
-        try:
-            urllib.request.urlopen(self.url + "/", timeout=2)
-            return True
-        except OSError:
-            return False
+        self.daphne, self.port = start_daphne(base / "daphne.log", env)
+        self.url = f"http://127.0.0.1:{self.port}"
 
     def restart_redis(self) -> None:
         self.redis.stop()
         self.redis.start()  # same port, empty: every queued message is gone
+
+    def kill_and_restart_redis(self) -> None:
+        """kill -9 (nothing flushed, every pooled connection left dangling), then start on the same port."""
+        self.redis.process.send_signal(signal.SIGKILL)
+        self.redis.process.wait()
+        self.redis.start()
 
     def close(self) -> None:
         processes.stop(self.daphne)
@@ -84,6 +81,35 @@ def test_jobs_queued_when_redis_restarts_and_loses_its_queue_all_finish(stack):
     stack.restart_redis()
     stack.worker.start()
     wait_for(lambda: all_done(ids), timeout=120, interval=0.25)
+
+
+def test_after_redis_is_killed_and_restarted_the_first_sockets_and_submissions_work(stack):
+    client = SiteClient(stack.url)
+    assert client.get(reverse("tool", args=["colorize"]))[0] == 200  # a session with a visitor token
+    before = RawWebSocket("127.0.0.1", stack.port, "/ws/studio/", cookie=client.cookie_header())
+    before.send_json({"type": "ping"})
+    assert json.loads(before.receive()[1])["type"] == "pong"
+    before.close()
+
+    stack.kill_and_restart_redis()
+    # Daphne was not restarted: its channel layer's pooled connections all died with Redis.
+    sockets = [RawWebSocket("127.0.0.1", stack.port, "/ws/studio/", cookie=client.cookie_header())
+               for _ in range(5)]
+    for ws in sockets:
+        ws.send_json({"type": "ping"})
+    assert [json.loads(ws.receive()[1])["type"] for ws in sockets] == ["pong"] * 5
+    status, answer = client.submit("colorize", photos(1), {"model": "eccv16"})
+    assert status == 201 and "notice" not in answer, answer
+    job_id = answer["jobs"][0]["id"]
+    # The job runs, and its events reach the sockets opened after the restart (group join and send).
+    events = []
+    while not events or events[-1]["status"] != "done":
+        message = json.loads(sockets[0].receive(timeout=120)[1])
+        if message["type"] == "job" and message["job"]["id"] == job_id:
+            events.append(message["job"])
+    assert Job.objects.get(pk=job_id).status == Job.Status.DONE
+    for ws in sockets:
+        ws.close()
 
 
 def test_submission_while_the_broker_is_down_keeps_every_file_and_runs_them_later(stack):

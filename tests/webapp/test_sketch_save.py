@@ -4,10 +4,11 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
+from tests.waiting import wait_for
 from webapp.gallery.models import Item
 from webapp.studio.models import Job
 
-from .conftest import upload, wait_for
+from .conftest import upload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
 

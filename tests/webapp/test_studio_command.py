@@ -7,7 +7,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from .conftest import wait_for
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,8 +12,9 @@ import urllib.request
 import pytest
 
 from inference.paths import models_dir
+from tests.waiting import wait_for
 
-from .conftest import grey_photo, wait_for
+from .conftest import grey_photo
 from .site_client import SiteClient
 from .test_studio_command import ROOT, free_port
 

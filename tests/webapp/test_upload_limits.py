@@ -2,6 +2,7 @@
 whole request, hostile files refused before anything is stored, and download names in any script."""
 import io
 import json
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import numpy as np
@@ -107,3 +108,16 @@ def test_a_download_name_in_any_script_uses_rfc_6266_filename_star(client, owner
     ascii_name = owner_client.get(reverse("job_file", args=[make_item(owner, name="cat.png").job.id, "result"])
                                   + "?download=1&format=jpeg")
     assert ascii_name["Content-Disposition"] == 'attachment; filename="cat-colorize.jpg"'
+
+
+def test_daphne_leaves_multipart_bodies_to_django():
+    # Twisted would parse each multipart POST into request.args in memory (several copies of the
+    # body, seconds on the reactor thread), though Daphne never reads them: Django parses uploads,
+    # streaming files to disk (webapp/daphne_options.py; bench/upload_memory.py measures it).
+    import webapp.asgi  # noqa: F401  (what Daphne loads before it serves)
+    from daphne.http_protocol import WebRequest
+    from twisted.web.test.requesthelper import DummyChannel
+
+    channel = DummyChannel()
+    channel.factory = SimpleNamespace(server=SimpleNamespace(protocol_connected=lambda request: None))
+    assert WebRequest(channel)._parsePOSTFormSubmission is False

@@ -5,10 +5,11 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
+from tests.waiting import wait_for
 from webapp.gallery.models import Item
 from webapp.studio.models import Job, JobSample
 
-from .conftest import upload, wait_for
+from .conftest import upload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from inference import registry
+from tests.waiting import wait_for
 from webapp.studio.models import Job
 
-from .conftest import grey_photo, upload, wait_for
+from .conftest import grey_photo, upload
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -17,8 +17,14 @@ from inference.images import encode_image, thumbnail
 from webapp.accounts.ownership import OwnedQuerySet, owner_fields
 
 from .signals import job_done
+from .uploads import STYLE_SIDE
 
 log = logging.getLogger(__name__)
+
+
+# Where originals are stored: prepared ones (PNG, decoded by a worker or made by our own code),
+# and checked uploads kept as they came until their job's worker prepares them.
+ORIGINALS, UPLOADS = "originals", "uploads"
 
 
 def _random_name(folder: str, ext: str) -> str:
@@ -89,21 +95,54 @@ class Job(models.Model):
 
     @classmethod
     def submit(cls, *, owner, visitor: str, tool: str, model_name: str, params: dict,
-               image: Image.Image, original_name: str = "", notice: str = "",
+               image: Image.Image | None = None, upload: File | None = None, upload_ext: str = "",
+               size: tuple[int, int] = (0, 0), original_name: str = "", notice: str = "",
                parent: "Job | None" = None, parent_sample: int = 0) -> "Job":
-        """Store the original and the row in one transaction, then queue the job."""
+        """Store the original and the row in one transaction, then queue the job.
+
+        The original is either a prepared picture (``image``, kept as PNG) or a checked
+        upload kept as it came (``upload``, its format's ``upload_ext`` and header ``size``):
+        the web process never decodes that one; the worker decodes and prepares it when
+        the job runs (``tools.open_original``) and then keeps the PNG in its place.
+        """
+        if (image is None) == (upload is None):
+            raise ValueError("submit() takes an image or an upload")
+        width, height = image.size if image is not None else size
         with transaction.atomic():
             job = cls(
                 **owner_fields(owner, visitor),
                 tool=tool, model_name=model_name, params=params,
                 original_name=original_name[:255], notice=notice, parent=parent, parent_sample=parent_sample,
-                width=image.width, height=image.height,
+                width=width, height=height,
             )
-            # PNG keeps every pixel of the upload and carries no metadata.
-            job.original.save(_random_name("originals", "png"), ContentFile(encode_image(image, "PNG")), save=False)
+            if image is not None:
+                # PNG keeps every pixel of the upload and carries no metadata.
+                job.original.save(_random_name(ORIGINALS, "png"), ContentFile(encode_image(image, "PNG")),
+                                  save=False)
+            else:
+                # A spooled upload is moved, not copied; nothing here reads its pixels.
+                job.original.save(_random_name(UPLOADS, upload_ext), upload, save=False)
             job.save()
             job.enqueue()
         return job
+
+    @property
+    def original_prepared(self) -> bool:
+        """False while the original is the upload as it came (not yet decoded by a worker)."""
+        return not self.original.name.startswith(f"{UPLOADS}/")
+
+    def keep_prepared_original(self, image: Image.Image, notice: str) -> bool:
+        """Put the worker's prepared picture (PNG, no metadata) in place of the upload as it came;
+        False, with nothing changed, if this task no longer holds the job."""
+        raw = self.original.name
+        name = self.original.storage.save(_random_name(ORIGINALS, "png"), ContentFile(encode_image(image, "PNG")))
+        notice = (notice or self.notice)[:200]
+        if not self._held().update(original=name, width=image.width, height=image.height, notice=notice):
+            self.original.storage.delete(name)
+            return False
+        self.original.storage.delete(raw)
+        self.original.name, self.width, self.height, self.notice = name, image.width, image.height, notice
+        return True
 
     def enqueue(self) -> None:
         """Hand the job to the queue once the surrounding transaction commits."""
@@ -128,10 +167,20 @@ class Job(models.Model):
         return True
 
     def rerun(self, *, owner, visitor: str = "") -> "Job":
-        """A new job on the same original with the same tool, model and settings (and the same parent)."""
-        return Job.submit(owner=owner, visitor=visitor, tool=self.tool, model_name=self.model_name,
-                          params=self.params, image=_open_image(self.original), original_name=self.original_name,
-                          notice=self.notice, parent=self.parent, parent_sample=self.parent_sample)
+        """A new job on the same original with the same tool, model and settings (and the same parent).
+
+        The stored file is copied, never decoded here: a prepared original stays prepared,
+        an upload still as it came is prepared by the new job's worker."""
+        folder, ext = (ORIGINALS, "png") if self.original_prepared else (UPLOADS, self.original.name.rsplit(".", 1)[-1])
+        with transaction.atomic():
+            job = Job(**owner_fields(owner, visitor), tool=self.tool, model_name=self.model_name, params=self.params,
+                      original_name=self.original_name, notice=self.notice, parent=self.parent,
+                      parent_sample=self.parent_sample, width=self.width, height=self.height)
+            with self.original.open("rb") as f:
+                job.original.save(_random_name(folder, ext), File(f), save=False)
+            job.save()
+            job.enqueue()
+        return job
 
     # State changes, each one guarded so a redelivered or cancelled job stays consistent
 
@@ -404,7 +453,7 @@ class StyleImage(models.Model):
     def add(cls, *, owner, visitor: str, name: str, image: Image.Image) -> "StyleImage":
         # Styles are looked at by the network at 512 px at most: keep a copy of sensible size.
         style = image.convert("RGB")
-        style.thumbnail((1024, 1024))
+        style.thumbnail((STYLE_SIDE, STYLE_SIDE))
         row = cls(**owner_fields(owner, visitor), name=name[:100])
         row.image.save(_random_name("styles", "png"), ContentFile(encode_image(style, "PNG")), save=False)
         row.thumbnail.save(_random_name("styles", "webp"), ContentFile(encode_image(thumbnail(style, 160), "WEBP")),

@@ -55,7 +55,7 @@ def remove_upload_temp_files(max_age_s: float = UPLOAD_TEMP_MAX_AGE_S) -> int:
 
 
 # Where the studio stores files (models._random_name folders), and the rows that refer to them.
-STORED_FOLDERS = ("originals", "results", "thumbnails", "styles")
+STORED_FOLDERS = ("originals", "uploads", "results", "thumbnails", "styles")
 STORED_MODELS = (Job, JobSample, StyleImage)
 
 

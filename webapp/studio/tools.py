@@ -9,7 +9,7 @@ from django.conf import settings
 from PIL import Image
 
 from inference.errors import ImageRejected, InferenceError
-from inference.images import LoadedImage, black_and_white, load_image
+from inference.images import ImageHeader, LoadedImage, black_and_white, inspect_image, load_image
 from inference.pipelines.colorize_options import check_gamut
 from inference.pipelines.edit_options import EditOptions, strokes_from_json
 from inference.pipelines.hints import parse_hints
@@ -30,14 +30,15 @@ class Tool:
     task: str
     # (request POST data, request) -> job params (raises InferenceError with a message for the page)
     read_params: Callable[[dict, object], dict]
-    # validated upload -> (image to store as the job's original, notice for the page)
+    # validated upload -> (image to keep as the job's original, notice for the page); runs in the worker
+    # (open_original), never in the web process
     prepare: Callable[[LoadedImage], tuple[Image.Image, str]]
     # job, original, progress -> result image, or every picture a sampler drew (the first is the result);
     # runs in the worker
     render: Callable[["object", Image.Image, Progress], Image.Image | list[Image.Image]]
-    # (prepared image, model spec) -> nothing; raises InferenceError with a sentence when this image
-    # cannot go through this model (refused before anything is stored or queued)
-    check_input: Callable[[Image.Image, ModelSpec], None] = lambda image, spec: None
+    # (the upload's (width, height) from its header, model spec) -> nothing; raises InferenceError with a
+    # sentence when this image cannot go through this model (refused before anything is stored or queued)
+    check_input: Callable[[tuple[int, int], ModelSpec], None] = lambda size, spec: None
 
     def models(self) -> list[ModelSpec]:
         return [spec for spec in specs_for_task(self.task) if "part_of" not in spec.options]
@@ -227,10 +228,11 @@ def _number(data: dict, key: str, default, kind, label: str):
     return number
 
 
-def _check_upscale_input(image: Image.Image, spec: ModelSpec) -> None:
+def _check_upscale_input(size: tuple[int, int], spec: ModelSpec) -> None:
     if is_sampler(spec):
         return  # PRSR draws a fixed small size whatever the input
-    check_output_size(image.size, int(spec.options.get("scale", 4)),
+    # The header's size: EXIF orientation may swap the sides, never change their product.
+    check_output_size(size, int(spec.options.get("scale", 4)),
                       int(settings.UPSCALE_MAX_OUTPUT_MEGAPIXELS * 1_000_000))
 
 
@@ -356,22 +358,40 @@ TOOLS: dict[str, Tool] = {
 
 # Chaining: a finished result becomes the input of another tool, without leaving the server.
 
-def chained_input(parent, sample: int) -> LoadedImage:
-    """Picture `sample` of the finished job `parent` (already checked to be the requester's), validated as
-    an upload is; InferenceError with a sentence when there is no such picture or it would not be accepted."""
+def chained_input(parent, sample: int) -> tuple[bytes, ImageHeader]:
+    """Picture `sample` of the finished job `parent` (already checked to be the requester's), checked as an
+    upload is (no pixels decoded here: the new job's worker does that), with its header; InferenceError with
+    a sentence when there is no such picture or it would not be accepted."""
+    from .uploads import limits
+
     field = parent.sample_file(sample) if parent.status == parent.Status.DONE else None
     if field is None:
         raise InferenceError("That result does not exist (yet): only a finished job's pictures can be chained.")
     try:
         with field.open("rb") as f:
-            return load_image(f, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024,
-                              max_pixels=int(settings.MAX_UPLOAD_MEGAPIXELS * 1_000_000))
+            data = f.read(limits()["max_bytes"] + 1)
+        return data, inspect_image(data, **limits())
     except ImageRejected as exc:
         raise InferenceError(f"That result cannot be used as an input: {exc}") from None
 
 
 def open_original(job) -> Image.Image:
+    """The job's picture, ready for its tool. An upload still as it came is decoded and prepared
+    here, in the worker (the web process only checked its header and structure), and its prepared
+    PNG then replaces it. A file that fails to decode raises ImageRejected, whose sentence the job
+    fails with (an InferenceError, so ``tasks._render`` shows it as it is)."""
+    if job.original_prepared:
+        with job.original.open("rb") as f:
+            image = Image.open(io.BytesIO(f.read()))
+            image.load()
+        return image
+    from .models import JobCancelled
+    from .uploads import limits
+
     with job.original.open("rb") as f:
-        image = Image.open(io.BytesIO(f.read()))
-        image.load()
+        loaded = load_image(f, **limits())
+    image, notice = TOOLS[job.tool].prepare(loaded)
+    del loaded
+    if not job.keep_prepared_original(image, notice):
+        raise JobCancelled(str(job.pk))
     return image

@@ -1,8 +1,14 @@
-"""Uploaded images: the byte cap applied while a file arrives, then the checks before any decoding.
+"""Uploaded images: the byte cap applied while a file arrives, then the checks that need no pixels.
 
 One limit, in MB of 1,000,000 bytes (``settings.MAX_UPLOAD_MB``), is what the
 page states, what :class:`CappedUploadHandler` stops at and what
 :func:`inference.images.load_image` checks again.
+
+The web process never decodes a job's upload: it runs :func:`check` (header,
+size, frames, aspect ratio, data after the image's end), and the job stores
+the checked file as it came; the batch worker decodes and prepares it when the
+job runs (``tools.open_original``). Only a style image is decoded here
+(:func:`decode`), for the reason given there.
 """
 import threading
 
@@ -11,9 +17,13 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 
 from inference.images import ImageHeader, LoadedImage, inspect_image, load_image, too_large_message
 
-# One full decode at a time in this process: a request of 20 large photos, or
-# 20 such requests, holds one decoded picture, not twenty (bench/upload_memory.py).
+# One full decode at a time in this process: 20 style uploads at once hold one
+# decoded picture, not twenty (bench/upload_memory.py --endpoint styles).
 _DECODE_SLOT = threading.BoundedSemaphore(1)
+
+
+# The longest side of a kept style image (models.StyleImage.add): the network looks at 512 px at most.
+STYLE_SIDE = 1024
 
 
 def max_upload_bytes() -> int:
@@ -56,8 +66,23 @@ def check(upload) -> ImageHeader:
     return inspect_image(upload, **limits())
 
 
+# The file name extension a checked upload is stored under, by Pillow's format name.
+STORED_EXTENSIONS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp", "TIFF": "tiff", "BMP": "bmp"}
+
+
+def stored_extension(header: ImageHeader) -> str:
+    return STORED_EXTENSIONS[header.format]
+
+
 def decode(upload) -> LoadedImage:
-    """The full decode (:func:`inference.images.load_image`), one at a time in this process."""
+    """The full decode (:func:`inference.images.load_image`), one at a time in this process.
+
+    Only the style-image upload uses it: the Stylize page shows the new style's
+    thumbnail in its answer and the live preview may paint with it the next
+    moment, so its pixels are needed synchronously. It is kept at STYLE_SIDE px at
+    most, so a JPEG is decoded at a reduced scale (``max_side``) and its colour is not
+    measured.
+    """
     with _DECODE_SLOT:
         upload.seek(0)
-        return load_image(upload, **limits())
+        return load_image(upload, **limits(), max_side=STYLE_SIDE, detect_colour=False)

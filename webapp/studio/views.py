@@ -1,13 +1,14 @@
 import json
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from inference.errors import ImageRejected, InferenceError
-from inference.images import MAX_ASPECT_RATIO
+from inference.images import MAX_ASPECT_RATIO, ImageHeader
 from inference.registry import all_models
 
 from .access import mine, owned, valid_uuids
@@ -15,7 +16,7 @@ from .files import download_stem, image_response
 from .models import Job, StyleImage
 from .style_bank import style_bank
 from .tools import TOOLS, chained_input
-from .uploads import check, decode, oversized_errors
+from .uploads import check, decode, oversized_errors, stored_extension
 from .visitors import visitor_token
 
 
@@ -94,18 +95,18 @@ def submit_jobs(request: HttpRequest, tool_name: str) -> JsonResponse:
         return _errors(str(exc))
 
     jobs, errors = [], refused
-    # Headers and structure of every file before any decoding: a refused file costs no pixels.
+    # Headers and structure of every file first: a refused file costs no pixels and stores nothing.
+    # No pixels are decoded here at all: each job keeps its file as it came, and the worker decodes it.
     accepted = []
     for upload in files:
         try:
-            check(upload)
-            accepted.append(upload)
+            accepted.append((upload, check(upload)))
         except ImageRejected as exc:
             errors.append({"file": upload.name, "message": str(exc)})
-    for upload in accepted:
+    for upload, header in accepted:
         try:
-            jobs.append(_submit(request, tool, spec, params, decode(upload), upload.name))
-        except (ImageRejected, InferenceError) as exc:
+            jobs.append(_submit(request, tool, spec, params, upload, header, upload.name))
+        except InferenceError as exc:
             errors.append({"file": upload.name, "message": str(exc)})
     return _submitted(jobs, errors)
 
@@ -121,8 +122,9 @@ def chain_job(request: HttpRequest, job: Job, tool_name: str) -> JsonResponse:
         return _errors("sample must be a whole number.")
     try:
         spec, params = _settings(request, tool)
-        loaded = chained_input(job, sample)
-        chained = _submit(request, tool, spec, params, loaded, job.original_name, parent=job, parent_sample=sample)
+        data, header = chained_input(job, sample)
+        chained = _submit(request, tool, spec, params, ContentFile(data), header, job.original_name,
+                          parent=job, parent_sample=sample)
     except InferenceError as exc:
         return _errors(str(exc))
     return _submitted([chained], [])
@@ -142,13 +144,14 @@ def _settings(request: HttpRequest, tool) -> tuple:
     return tool.check_model(request.POST.get("model") or ""), tool.read_params(request.POST, request)
 
 
-def _submit(request: HttpRequest, tool, spec, params: dict, loaded, name: str, **chain) -> Job:
-    image, notice = tool.prepare(loaded)
-    del loaded  # one decoded picture held at a time
-    tool.check_input(image, spec)  # refused before anything is stored or queued
+def _submit(request: HttpRequest, tool, spec, params: dict, upload, header: ImageHeader, name: str,
+            **chain) -> Job:
+    """A job on a checked file, kept as it came (its worker decodes and prepares it)."""
+    size = (header.width, header.height)
+    tool.check_input(size, spec)  # refused before anything is stored or queued
     visitor = visitor_token(request, create=not request.user.is_authenticated) or ""
-    return Job.submit(owner=request.user, visitor=visitor, tool=tool.name, model_name=spec.name,
-                      params=params, image=image, original_name=name, notice=notice, **chain)
+    return Job.submit(owner=request.user, visitor=visitor, tool=tool.name, model_name=spec.name, params=params,
+                      upload=upload, upload_ext=stored_extension(header), size=size, original_name=name, **chain)
 
 
 @require_GET
@@ -188,7 +191,11 @@ def job_file(request: HttpRequest, job: Job, kind: str) -> HttpResponse:
         raise Http404("No such file.")
     fmt = request.GET.get("format")
     download = download_stem(job.original_name, job.tool) if request.GET.get("download") else None
-    return image_response(field, fmt=fmt, download_name=download)
+    response = image_response(field, fmt=fmt, download_name=download)
+    if kind == "original" and not job.original_prepared:
+        # The upload as it came: its worker soon puts the prepared picture at this same address.
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET
@@ -214,7 +221,7 @@ def style_upload(request: HttpRequest) -> JsonResponse:
             _errors("Choose a picture to use as a style.")
     try:
         check(upload)
-        loaded = decode(upload)
+        loaded = decode(upload)  # the one synchronous decode left in the web process (see uploads.decode)
     except ImageRejected as exc:
         return _errors(str(exc))
     visitor = visitor_token(request, create=not request.user.is_authenticated) or ""
