@@ -1,7 +1,8 @@
 """WebSockets of the live tools: requests in, renders out, the newest request wins.
 
 The messages and the newest-wins rules are defined in frames.py; this module
-enforces them (LatestWinsConsumer) for Sketch frames and Stylize previews.
+enforces them (LatestWinsConsumer) for Sketch frames, Stylize previews and
+Colorize hint previews.
 
 Backpressure: a request goes to the worker only once the previous answer has
 left the server (the socket's outbox, webapp/socket_guards.py, is writable), so
@@ -19,7 +20,7 @@ from inference.errors import InferenceError
 
 from .frames import FrameError, check_seq, pack, unpack
 from .sockets import ProtocolConsumer
-from .tools import TOOLS, sketch_options
+from .tools import TOOLS, colorize_preview_settings, sketch_options
 
 
 class LatestWinsConsumer(ProtocolConsumer):
@@ -154,8 +155,8 @@ class SketchConsumer(LatestWinsConsumer):
         await self._settle()
 
 
-class StylizeConsumer(LatestWinsConsumer):
-    """/ws/stylize/: the photo once, then a blend per slider move, each answered with a preview (frames.py)."""
+class PhotoPreviewConsumer(LatestWinsConsumer):
+    """A socket that keeps one photo (a binary frame, kept until the next) and previews it per request."""
 
     photo: bytes | None = None
 
@@ -165,6 +166,10 @@ class StylizeConsumer(LatestWinsConsumer):
             raise FrameError("Binary frames carry the photo: header {\"type\": \"photo\"}.")
         self.photo = payload
         await self.send(text_data=json.dumps({"type": "photo", "bytes": len(payload)}))
+
+
+class StylizeConsumer(PhotoPreviewConsumer):
+    """/ws/stylize/: the photo once, then a blend per slider move, each answered with a preview (frames.py)."""
 
     async def on_message(self, message: dict) -> None:
         if message.get("type") != "preview":
@@ -202,5 +207,40 @@ class StylizeConsumer(LatestWinsConsumer):
         if not await self.answered(event["seq"]):
             return
         header = {"seq": event["seq"], "server_ms": event["server_ms"], "dropped": self.dropped}
+        await self.send(bytes_data=pack(header, event["image"]))
+        await self._settle()
+
+
+class ColorizeConsumer(PhotoPreviewConsumer):
+    """/ws/colorize/: the photo once, then the hints at every change, each answered with a preview (frames.py)."""
+
+    async def on_message(self, message: dict) -> None:
+        if message.get("type") != "preview":
+            raise FrameError("Unknown message type.")
+        if self.photo is None:
+            raise FrameError("Send the photo first.")
+        seq = check_seq(message.get("seq"))
+        try:
+            preview = colorize_preview_settings(message)
+        except InferenceError as exc:
+            await self.error(str(exc), seq=seq)
+            return
+        await self.submit(seq, (preview, self.photo))
+
+    async def start_work(self, seq: int, work) -> None:
+        from .tasks import preview_colorize
+
+        preview, photo = work
+        await sync_to_async(preview_colorize.apply_async, thread_sensitive=False)(
+            args=[preview, base64.b64encode(photo).decode(), self.channel_name, seq],
+            queue="live", expires=self.frame_timeout,
+        )
+
+    async def colorize_result(self, event: dict) -> None:
+        if not await self.answered(event["seq"]):
+            return
+        header = {"seq": event["seq"], "server_ms": event["server_ms"], "dropped": self.dropped}
+        if "suggestions" in event:
+            header["suggestions"] = event["suggestions"]
         await self.send(bytes_data=pack(header, event["image"]))
         await self._settle()
