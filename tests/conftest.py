@@ -130,23 +130,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def daphne_server(django_db_setup, celery_worker, live_worker, tmp_path_factory):
-    """Daphne serving the studio on a free port, sharing the test database and Redis."""
+def serve_daphne(log_dir: Path, env: dict | None = None):
+    """Start Daphne on a free port with the test database and Redis (and `env` on top); (process, url)."""
     port = _free_port()
-    log = open(tmp_path_factory.mktemp("daphne-logs") / "daphne.log", "wb")
-    process = processes.start(processes.daphne_command(port=port), env=child_env(), stdout=log,
+    log = open(log_dir / "daphne.log", "wb")
+    process = processes.start(processes.daphne_command(port=port), env={**child_env(), **(env or {})}, stdout=log,
                               stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
             urllib.request.urlopen(url + "/", timeout=2)
-            break
+            return process, url
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError(Path(log.name).read_text()[-3000:])
             time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def daphne_server(django_db_setup, celery_worker, live_worker, tmp_path_factory):
+    """Daphne serving the studio on a free port, sharing the test database and Redis."""
+    process, url = serve_daphne(tmp_path_factory.mktemp("daphne-logs"))
     yield url
     processes.stop(process)
 

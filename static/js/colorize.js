@@ -43,7 +43,8 @@ const openStream = () => new LiveStream("/ws/colorize/", {
     preview.dataset.seq = info.seq;
     const rtt = info.rtt === null ? "–" : info.rtt.toFixed(0);
     readout.textContent = `preview · ${rtt} ms round trip · server ${info.server_ms.toFixed(0)} ms`;
-    showSuggestions(info.suggestions);
+    if (info.suggestions) showSuggestions(info.suggestions, paletteKeys.get(info.seq));
+    paletteKeys.clear();
   },
   onError(message) { readout.textContent = message; },
   onState(state) { readout.textContent = `preview · ${state}`; preview.dataset.connection = state; },
@@ -53,10 +54,23 @@ const openStream = () => new LiveStream("/ws/colorize/", {
 
 function takesHints() { return modelSelect.selectedOptions[0]?.dataset.hints === "1"; }
 
+// The palette costs a second forward pass: it is asked for only when the selected hint (or where it is)
+// differs from the one the shown palette is for, not when the hint is only recoloured.
+let paletteKey = null;
+const paletteKeys = new Map();  // seq -> the palette key a request in flight asked for
+const selectedKey = () => {
+  const hint = hintCanvas.hints[hintCanvas.selected];
+  return hint ? `${hintCanvas.selected}:${hint.x}:${hint.y}:${hintCanvas.hints.length}` : null;
+};
+
 function previewRequest(seq) {
   if (!photo || !takesHints()) return null;
   const message = { type: "preview", seq, model: modelSelect.value, gamut: gamutSelect.value, hints: hintCanvas.hints };
-  if (hintCanvas.selected !== null) message.suggest = hintCanvas.selected;
+  const key = selectedKey();
+  if (key !== null && key !== paletteKey) {
+    message.suggest = hintCanvas.selected;
+    paletteKeys.set(seq, key);
+  }
   return JSON.stringify(message);
 }
 
@@ -68,7 +82,7 @@ function hintsChanged(hints, selected) {
   const count = hints.length;
   $("hint-count").textContent = `${count} hint${count === 1 ? "" : "s"}`;
   $("hint-delete").disabled = selected === null;
-  if (selected === null) suggestions.hidden = true;
+  if (selectedKey() !== paletteKey) suggestions.hidden = true;  // the palette shown is for another point
   $("hint-list").replaceChildren(...hints.map((hint, index) => {
     const label = `Hint ${index + 1}: ${(hint.x * 100).toFixed(1)} % across, ${(hint.y * 100).toFixed(1)} % down, ${hint.color}`;
     const button = el("button", { type: "button", class: "hint-item", "aria-pressed": String(index === selected) },
@@ -80,8 +94,9 @@ function hintsChanged(hints, selected) {
   refresh();
 }
 
-function showSuggestions(colours) {
-  if (!colours || hintCanvas.selected === null) { suggestions.hidden = true; return; }
+function showSuggestions(colours, key) {
+  paletteKey = key;
+  if (key !== selectedKey()) { suggestions.hidden = true; return; }
   suggestions.replaceChildren(el("span", { class: "muted small" }, "Likely here:"), ...colours.map((colour) => {
     const percent = Math.round(colour.probability * 100);
     const button = el("button", { type: "button", class: "hint-suggestion", "data-color": colour.color,

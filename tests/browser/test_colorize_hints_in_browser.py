@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.conftest import serve_daphne
 from tests.webapp.conftest import wait_for
+from webapp import processes
 from webapp.studio.models import Job
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,6 +31,15 @@ NEWER_PREVIEW = """(seq) => {
   const img = document.getElementById('hint-preview');
   return Number(img.dataset.seq || 0) > seq && img.dataset.stream === 'idle' && img.complete && img.naturalWidth > 0;
 }"""
+
+
+@pytest.fixture(scope="module")
+def patient_daphne(django_db_setup, celery_worker, live_worker, tmp_path_factory):
+    """A Daphne of this module's own that waits as long as a preview takes: on a busy 2-core CPU one SIGGRAPH17
+    forward alone can take longer than LIVE_FRAME_TIMEOUT_S's default, and the request would be sent again."""
+    process, url = serve_daphne(tmp_path_factory.mktemp("daphne-logs"), {"LIVE_FRAME_TIMEOUT_S": "300"})
+    yield url
+    processes.stop(process)
 
 
 def old_photo(path: Path) -> Path:
@@ -56,9 +67,9 @@ def change(page, spot, before: np.ndarray) -> float:
     return float(np.abs(region(page, spot) - before).mean())
 
 
-def test_hints_follow_the_pointer_and_the_keyboard_and_the_preview_follows_them(chromium, daphne_server, tmp_path):
+def test_hints_follow_the_pointer_and_the_keyboard_and_the_preview_follows_them(chromium, patient_daphne, tmp_path):
     page = chromium.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{daphne_server}/tools/colorize/")
+    page.goto(f"{patient_daphne}/tools/colorize/")
     page.wait_for_selector("#socket-state[data-state=live]")
     page.select_option("#model-select", "siggraph17")
     page.set_input_files("#file-input", str(old_photo(tmp_path / "camera.png")))
