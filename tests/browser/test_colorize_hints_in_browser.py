@@ -1,5 +1,6 @@
 """Live colour hints in a real browser: the preview follows a hint as it is added, dragged, recoloured from the
 palette and deleted, a hint typed into the position form counts the same, and "Colorize" renders with it."""
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,8 @@ from webapp import processes
 from webapp.studio.models import Job
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOT_DIR = os.environ.get("ATELIER_SCREENSHOT_DIR")
 
 # The preview's pixels in a small square around a point (fractions of the picture), as [r, g, b, r, g, b, ...].
 REGION = """([x, y]) => {
@@ -103,6 +106,9 @@ def test_hints_follow_the_pointer_and_the_keyboard_and_the_preview_follows_them(
 
     # The selected hint brings the model's palette; a colour from it recolours the hint.
     page.wait_for_selector("#hint-suggestions:not([hidden]) .hint-suggestion")
+    if SCREENSHOT_DIR:
+        Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
+        page.locator("#hint-panel").screenshot(path=str(Path(SCREENSHOT_DIR) / "colorize-hints.png"))
     suggestion = page.locator(".hint-suggestion").first
     colour = suggestion.get_attribute("data-color")
     suggestion.click()

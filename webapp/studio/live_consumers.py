@@ -156,9 +156,11 @@ class SketchConsumer(LatestWinsConsumer):
 
 
 class PhotoPreviewConsumer(LatestWinsConsumer):
-    """A socket that keeps one photo (a binary frame, kept until the next) and previews it per request."""
+    """The photo once (kept until the next), then preview requests, each answered with a picture; subclasses
+    read a request's settings (`read_preview`) and name the live task that renders them (`preview_task`)."""
 
     photo: bytes | None = None
+    preview_task = ""  # a task in tasks.py taking (settings, photo as base64, reply channel, seq)
 
     async def on_frame(self, data: bytes) -> None:
         header, payload = unpack(data)
@@ -167,10 +169,6 @@ class PhotoPreviewConsumer(LatestWinsConsumer):
         self.photo = payload
         await self.send(text_data=json.dumps({"type": "photo", "bytes": len(payload)}))
 
-
-class StylizeConsumer(PhotoPreviewConsumer):
-    """/ws/stylize/: the photo once, then a blend per slider move, each answered with a preview (frames.py)."""
-
     async def on_message(self, message: dict) -> None:
         if message.get("type") != "preview":
             raise FrameError("Unknown message type.")
@@ -178,13 +176,39 @@ class StylizeConsumer(PhotoPreviewConsumer):
             raise FrameError("Send the photo first.")
         seq = check_seq(message.get("seq"))
         try:
-            blend = await self._blend(message.get("blend"))
+            preview = await self.read_preview(message)
         except InferenceError as exc:
             await self.error(str(exc), seq=seq)
             return
-        await self.submit(seq, (blend.as_dict(), self.photo))
+        await self.submit(seq, (preview, self.photo))
 
-    async def _blend(self, data):
+    async def read_preview(self, message: dict) -> dict:
+        """The request's validated settings, as the task takes them; InferenceError with a sentence otherwise."""
+        raise NotImplementedError
+
+    async def start_work(self, seq: int, work) -> None:
+        from . import tasks
+
+        preview, photo = work
+        await sync_to_async(getattr(tasks, self.preview_task).apply_async, thread_sensitive=False)(
+            args=[preview, base64.b64encode(photo).decode(), self.channel_name, seq],
+            queue="live", expires=self.frame_timeout,
+        )
+
+    async def send_preview(self, event: dict, **extra) -> None:
+        if not await self.answered(event["seq"]):
+            return
+        header = {"seq": event["seq"], "server_ms": event["server_ms"], "dropped": self.dropped, **extra}
+        await self.send(bytes_data=pack(header, event["image"]))
+        await self._settle()
+
+
+class StylizeConsumer(PhotoPreviewConsumer):
+    """/ws/stylize/: the photo once, then a blend per slider move, each answered with a preview (frames.py)."""
+
+    preview_task = "preview_style"
+
+    async def read_preview(self, message: dict) -> dict:
         from channels.db import database_sync_to_async
 
         from .tools import stylize_blend
@@ -192,55 +216,21 @@ class StylizeConsumer(PhotoPreviewConsumer):
 
         session = self.scope.get("session")
         visitor = await database_sync_to_async(session.get)(SESSION_KEY) if session is not None else None
-        return await database_sync_to_async(stylize_blend)(data, user=self.scope.get("user"), visitor=visitor)
-
-    async def start_work(self, seq: int, work) -> None:
-        from .tasks import preview_style
-
-        blend, photo = work
-        await sync_to_async(preview_style.apply_async, thread_sensitive=False)(
-            args=[blend, base64.b64encode(photo).decode(), self.channel_name, seq],
-            queue="live", expires=self.frame_timeout,
-        )
+        blend = await database_sync_to_async(stylize_blend)(message.get("blend"), user=self.scope.get("user"),
+                                                            visitor=visitor)
+        return blend.as_dict()
 
     async def style_result(self, event: dict) -> None:
-        if not await self.answered(event["seq"]):
-            return
-        header = {"seq": event["seq"], "server_ms": event["server_ms"], "dropped": self.dropped}
-        await self.send(bytes_data=pack(header, event["image"]))
-        await self._settle()
+        await self.send_preview(event)
 
 
 class ColorizeConsumer(PhotoPreviewConsumer):
     """/ws/colorize/: the photo once, then the hints at every change, each answered with a preview (frames.py)."""
 
-    async def on_message(self, message: dict) -> None:
-        if message.get("type") != "preview":
-            raise FrameError("Unknown message type.")
-        if self.photo is None:
-            raise FrameError("Send the photo first.")
-        seq = check_seq(message.get("seq"))
-        try:
-            preview = colorize_preview_settings(message)
-        except InferenceError as exc:
-            await self.error(str(exc), seq=seq)
-            return
-        await self.submit(seq, (preview, self.photo))
+    preview_task = "preview_colorize"
 
-    async def start_work(self, seq: int, work) -> None:
-        from .tasks import preview_colorize
-
-        preview, photo = work
-        await sync_to_async(preview_colorize.apply_async, thread_sensitive=False)(
-            args=[preview, base64.b64encode(photo).decode(), self.channel_name, seq],
-            queue="live", expires=self.frame_timeout,
-        )
+    async def read_preview(self, message: dict) -> dict:
+        return colorize_preview_settings(message)
 
     async def colorize_result(self, event: dict) -> None:
-        if not await self.answered(event["seq"]):
-            return
-        header = {"seq": event["seq"], "server_ms": event["server_ms"], "dropped": self.dropped}
-        if "suggestions" in event:
-            header["suggestions"] = event["suggestions"]
-        await self.send(bytes_data=pack(header, event["image"]))
-        await self._settle()
+        await self.send_preview(event, **({"suggestions": event["suggestions"]} if "suggestions" in event else {}))
