@@ -139,6 +139,11 @@ def test_hints_follow_the_pointer_and_the_keyboard_and_the_preview_follows_them(
     assert change(page, first, plain[first]) > 5
     assert not Job.objects.exists()  # Enter in the form added a hint, it did not upload
 
+    # At phone width the preview, the palette, the form and the list still fit the panel.
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("() => { const p = document.getElementById('hint-panel'); return p.scrollWidth <= p.clientWidth; }")
+    page.set_viewport_size({"width": 1366, "height": 900})
+
     # "Colorize" renders the full photo with that hint.
     page.click("#submit-button")
     page.wait_for_selector(".job[data-status=done]", timeout=120_000)
