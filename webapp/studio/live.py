@@ -10,6 +10,7 @@ from PIL import Image
 from inference.errors import InferenceError
 from inference.images import encode_image, load_image
 from inference.pipelines.hints import parse_hints
+from inference.registry import get_spec
 
 from .frames import MAX_FRAME_BYTES, PREVIEW_REPLY_IMAGE, SKETCH_REPLY_IMAGE
 from .tools import TOOLS, colorize_preview_settings, stylize_image
@@ -73,7 +74,7 @@ def render_colorize_preview(preview: dict, photo_b64: str, seq: int) -> dict:
 
     def render_preview() -> dict:
         checked = colorize_preview_settings(preview)  # checked again: the model may have gone since the socket did
-        nets = load_nets(TOOLS["colorize"].check_model(checked["model"]))
+        nets = load_nets(get_spec(checked["model"]))
         photo = _decode(photo_b64)
         photo.thumbnail((settings.COLORIZE_PREVIEW_SIDE, settings.COLORIZE_PREVIEW_SIDE), Image.Resampling.BICUBIC)
         hints = tuple(parse_hints(checked["hints"]))
