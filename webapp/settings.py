@@ -284,3 +284,5 @@ SOCKET_KERNEL_BUFFER_KB = env_int("SOCKET_KERNEL_BUFFER_KB", 64, minimum=8)
 LIVE_TORCH_THREADS = env_int("LIVE_TORCH_THREADS", 0, minimum=0)
 # Stylize previews are rendered with the photo's longer side at most this many pixels.
 STYLE_PREVIEW_SIDE = env_int("STYLE_PREVIEW_SIDE", 256, minimum=64)
+# Colorize's live hint previews likewise (the network itself always sees 256 x 256).
+COLORIZE_PREVIEW_SIDE = env_int("COLORIZE_PREVIEW_SIDE", 384, minimum=64)

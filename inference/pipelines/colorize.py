@@ -27,13 +27,21 @@ from ..images import to_rgb_or_l
 from .colorize_options import DEFAULT_GAMUT, GAMUT_MODES, check_gamut
 from .hints import Hint, parse_hints
 
-__all__ = ["Hint", "parse_hints", "ColorizeOptions", "render", "colorize", "GAMUT_MODES", "DEFAULT_GAMUT", "check_gamut"]
+__all__ = ["Hint", "parse_hints", "ColorizeOptions", "render", "colorize", "suggest_colours", "Suggestion",
+           "GAMUT_MODES", "DEFAULT_GAMUT", "check_gamut"]
 
 Progress = Callable[[float, str], None]
 
 # Side of the square patch each hint paints at network resolution; 3x3 is
 # what the interactive demo of the SIGGRAPH17 paper uses by default.
 _HINT_PATCH = 3
+
+# SIGGRAPH17's classification head quantises ab on a 23 x 23 grid of 10-unit
+# steps from -110 to 110; class index = a_index * 23 + b_index (the official
+# training code's encoding).
+_AB_GRID = 23
+_AB_STEP = 10.0
+_AB_MAX = 110.0
 
 # (N, 1, H, W) L and (N, 2, H, W) ab -> (N, 3, H, W) sRGB in [0, 1], by gamut mode.
 GAMUT_MAPPINGS = {"preserve-luminance": lab_to_rgb_in_gamut, "clip": lab_to_rgb_clipped}
@@ -218,3 +226,73 @@ def _colourise_pixels(
         del ab_full, full_l
         pixels = rgb[0].mul_(255.0).round_().clamp_(0, 255).to(torch.uint8)
         return pixels.permute(1, 2, 0).contiguous().cpu().numpy()
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A colour the network finds likely at a point.
+
+    Attributes:
+        rgb: 8-bit sRGB, at the photo's own lightness there.
+        probability: the share of the predicted distribution in this colour's ab bin.
+    """
+
+    rgb: tuple[int, int, int]
+    probability: float
+
+    def as_dict(self) -> dict:
+        return {"color": "#{:02x}{:02x}{:02x}".format(*self.rgb), "probability": round(self.probability, 4)}
+
+
+def suggest_colours(image: Image.Image, nets, x: float, y: float, *, hints: Sequence[Hint] = (),
+                    count: int = 8) -> list[Suggestion]:
+    """The most likely colours at one point of a photo, from SIGGRAPH17's predicted ab distribution.
+
+    The interactive app of Zhang et al. (2017) offers such a palette where the
+    user clicks: the classification head (``model_class``, 529 ab bins on a
+    23 x 23 grid, at 1/4 of the input resolution) gives a distribution over
+    colours given the photo and the other hints, where the regression head
+    gives only one answer. Each bin's centre is shown at the photo's own
+    lightness at that point, brought into the sRGB gamut by lowering chroma.
+
+    Args:
+        image: any Pillow mode and size (the same picture :func:`render` takes).
+        nets: :class:`inference.engine.Nets` of a SIGGRAPH17 model.
+        x, y: the point, relative to ``image`` (0..1).
+        hints: the other hints (leave out the one being recoloured: given its own
+            colour, the net would mostly suggest that colour back).
+        count: how many colours, most probable first.
+
+    Returns:
+        At most ``count`` distinct colours, most probable first; bins that
+        show as the same colour are merged, their probabilities added.
+
+    Raises:
+        InferenceError: the model has no distribution head (ECCV16 here takes no hints).
+    """
+    net, size = nets.net, nets.spec.input_size
+    if not _takes_hints(net):
+        raise InferenceError("Only a model that takes colour hints (SIGGRAPH17) suggests colours.")
+    parameter = next(net.parameters())
+    device, dtype = parameter.device, parameter.dtype
+    with torch.inference_mode():
+        small = to_rgb_or_l(image).resize((size, size), Image.Resampling.BICUBIC)
+        small_l = _lightness(small, device)  # (1, 1, S, S)
+        ab_hint, mask = _hint_planes(hints, size, device)
+        logits, _ = net.heads(small_l.to(dtype), ab_hint.to(dtype), mask.to(dtype))  # (1, 529, S/4, S/4)
+        rows, cols = logits.shape[2:]
+        row, col = min(int(y * rows), rows - 1), min(int(x * cols), cols - 1)
+        probabilities = torch.softmax(logits[0, :, row, col].float(), dim=0)  # (529,)
+        # More bins than asked for: at the gamut's edge several bins become the same displayable colour.
+        top = torch.topk(probabilities, min(3 * count, probabilities.numel()))
+        bins = top.indices
+        ab = torch.stack((bins // _AB_GRID, bins % _AB_GRID)).float() * _AB_STEP - _AB_MAX  # (2, k)
+        lightness = small_l[0, 0, min(int(y * size), size - 1), min(int(x * size), size - 1)]
+        l_plane = lightness.expand(1, 1, 1, ab.shape[1]).contiguous()
+        rgb = lab_to_rgb_in_gamut(l_plane, ab.view(1, 2, 1, -1))[0, :, 0, :]  # (3, k) in [0, 1]
+        pixels = rgb.mul(255.0).round().clamp(0, 255).to(torch.uint8).T.tolist()
+    merged: dict[tuple[int, int, int], float] = {}
+    for colour, probability in zip(pixels, top.values.tolist()):
+        merged[tuple(colour)] = merged.get(tuple(colour), 0.0) + probability
+    ranked = sorted(merged.items(), key=lambda item: -item[1])[:count]
+    return [Suggestion(colour, probability) for colour, probability in ranked]

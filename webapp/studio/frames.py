@@ -8,7 +8,7 @@ Binary frame (both directions)
   then the image bytes; the whole frame at most 900 KiB (Daphne refuses
   WebSocket messages over 1 MiB). Images: the browser sends PNG or WebP; the
   server answers Sketch frames in JPEG (a fifth of WebP's encoding time at this
-  size, which matters at 15 frames/s) and Stylize previews in WebP.
+  size, which matters at 15 frames/s) and Stylize and Colorize previews in WebP.
 
 Every socket
   client -> server  text {"type": "ping"}
@@ -40,6 +40,20 @@ Anything else is answered with an error.
   server -> client  text {"type": "photo", "bytes": n}  (the photo is kept for this socket)
                     binary {"seq", "server_ms", "dropped"} + WebP preview
   Previews are refused until a photo has been received.
+
+/ws/colorize/ (ColorizeConsumer: live colour hints)
+  client -> server  binary {"type": "photo"} + PNG/WebP photo at COLORIZE_PREVIEW_SIDE px (a larger one is shrunk)
+                    text {"type": "preview", "seq": n, "model": name, "gamut"?: mode,
+                          "hints": [{"x": 0..1, "y": 0..1, "color": "#rrggbb"}, ...], "suggest"?: k}
+                          (every hint each time, as a job takes them; "suggest": the index of the hint whose
+                          point wants a colour palette, SIGGRAPH17 only)
+  server -> client  text {"type": "photo", "bytes": n}  (the photo is kept for this socket)
+                    binary {"seq", "server_ms", "dropped", "suggestions"?: [{"color": "#rrggbb",
+                            "probability": p}, ...]} + WebP preview at the photo's size
+                    ("suggestions": the most likely colours at hint k given the other hints, from the model's
+                    predicted ab distribution, most likely first)
+  Previews are refused until a photo has been received. The hints of one message fit in MAX_TEXT_BYTES
+  (about 180 hints); a job takes up to MAX_HINTS.
 
 /ws/edit/ (EditConsumer, webapp/studio/edit_consumer.py)
   client -> server  text {"type": "start", "model": name, "seed": int, "mix_seed"?: int, "mix"?: t, "steps"?: n,
@@ -78,6 +92,7 @@ older than the one on screen, and reconnects with back-off.
 Between the live worker and a consumer (channel layer, never seen by a browser):
   {"type": "sketch.result", "seq", "image", "server_ms", "forward_ms", "batch"},
   {"type": "style.result", "seq", "image", "server_ms"}, {"type": "live.error", "seq", "message"},
+  {"type": "colorize.result", "seq", "image", "server_ms", "suggestions"?},
   {"type": "edit.result", "seq", "epoch", "image", "server_ms", "state": {"z_start", "z", "photo"}, "strokes"}.
 """
 import json

@@ -1,16 +1,19 @@
-"""The live paths: a Sketch frame or a Stylize preview in, one channel-layer message out (frames.py)."""
+"""The live paths: a Sketch frame, a Stylize or a Colorize preview in, one channel-layer message out (frames.py)."""
 import base64
 import logging
 import time
 from typing import Callable
 
 from django.conf import settings
+from PIL import Image
 
 from inference.errors import InferenceError
 from inference.images import encode_image, load_image
+from inference.pipelines.hints import parse_hints
+from inference.registry import get_spec
 
 from .frames import MAX_FRAME_BYTES, PREVIEW_REPLY_IMAGE, SKETCH_REPLY_IMAGE
-from .tools import TOOLS, stylize_image
+from .tools import TOOLS, colorize_preview_settings, stylize_image
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +64,27 @@ def render_style_preview(blend: dict, photo_b64: str, seq: int) -> dict:
         return {"type": "style.result", "image": encode_image(image, PREVIEW_REPLY_IMAGE.upper(), quality=88)}
 
     return _answer(seq, "preview", render)
+
+
+def render_colorize_preview(preview: dict, photo_b64: str, seq: int) -> dict:
+    """The "colorize.result" answering one Colorize preview: the photo colourised with the hints by the same
+    pipeline as a job (WebP, frames.py), and with "suggest" the colours the model finds likely at that hint."""
+    from inference.engine import load_nets
+    from inference.pipelines.colorize import ColorizeOptions, render, suggest_colours
+
+    def render_preview() -> dict:
+        checked = colorize_preview_settings(preview)  # checked again: the model may have gone since the socket did
+        nets = load_nets(get_spec(checked["model"]))
+        photo = _decode(photo_b64)
+        photo.thumbnail((settings.COLORIZE_PREVIEW_SIDE, settings.COLORIZE_PREVIEW_SIDE), Image.Resampling.BICUBIC)
+        hints = tuple(parse_hints(checked["hints"]))
+        image = render(photo, nets, ColorizeOptions(hints=hints, gamut=checked["gamut"]))
+        message = {"type": "colorize.result", "image": encode_image(image, PREVIEW_REPLY_IMAGE.upper(), quality=88)}
+        if (chosen := checked["suggest"]) is not None:
+            # The chosen hint is left out: given its own colour, the net would mostly suggest it back.
+            others = hints[:chosen] + hints[chosen + 1:]
+            message["suggestions"] = [s.as_dict() for s in suggest_colours(
+                photo, nets, hints[chosen].x, hints[chosen].y, hints=others)]
+        return message
+
+    return _answer(seq, "preview", render_preview)

@@ -1,7 +1,8 @@
 """WebSockets of the live tools: requests in, renders out, the newest request wins.
 
 The messages and the newest-wins rules are defined in frames.py; this module
-enforces them (LatestWinsConsumer) for Sketch frames and Stylize previews.
+enforces them (LatestWinsConsumer) for Sketch frames, Stylize previews and
+Colorize hint previews.
 
 Backpressure: a request goes to the worker only once the previous answer has
 left the server (the socket's outbox, webapp/socket_guards.py, is writable), so
@@ -19,7 +20,7 @@ from inference.errors import InferenceError
 
 from .frames import FrameError, check_seq, pack, unpack
 from .sockets import ProtocolConsumer
-from .tools import TOOLS, sketch_options
+from .tools import TOOLS, colorize_preview_settings, sketch_options
 
 
 class LatestWinsConsumer(ProtocolConsumer):
@@ -154,10 +155,12 @@ class SketchConsumer(LatestWinsConsumer):
         await self._settle()
 
 
-class StylizeConsumer(LatestWinsConsumer):
-    """/ws/stylize/: the photo once, then a blend per slider move, each answered with a preview (frames.py)."""
+class PhotoPreviewConsumer(LatestWinsConsumer):
+    """The photo once (kept until the next), then preview requests, each answered with a picture; subclasses
+    read a request's settings (`read_preview`) and name the live task that renders them (`preview_task`)."""
 
     photo: bytes | None = None
+    preview_task = ""  # a task in tasks.py taking (settings, photo as base64, reply channel, seq)
 
     async def on_frame(self, data: bytes) -> None:
         header, payload = unpack(data)
@@ -173,13 +176,39 @@ class StylizeConsumer(LatestWinsConsumer):
             raise FrameError("Send the photo first.")
         seq = check_seq(message.get("seq"))
         try:
-            blend = await self._blend(message.get("blend"))
+            preview = await self.read_preview(message)
         except InferenceError as exc:
             await self.error(str(exc), seq=seq)
             return
-        await self.submit(seq, (blend.as_dict(), self.photo))
+        await self.submit(seq, (preview, self.photo))
 
-    async def _blend(self, data):
+    async def read_preview(self, message: dict) -> dict:
+        """The request's validated settings, as the task takes them; InferenceError with a sentence otherwise."""
+        raise NotImplementedError
+
+    async def start_work(self, seq: int, work) -> None:
+        from . import tasks
+
+        preview, photo = work
+        await sync_to_async(getattr(tasks, self.preview_task).apply_async, thread_sensitive=False)(
+            args=[preview, base64.b64encode(photo).decode(), self.channel_name, seq],
+            queue="live", expires=self.frame_timeout,
+        )
+
+    async def send_preview(self, event: dict, **extra) -> None:
+        if not await self.answered(event["seq"]):
+            return
+        header = {"seq": event["seq"], "server_ms": event["server_ms"], "dropped": self.dropped, **extra}
+        await self.send(bytes_data=pack(header, event["image"]))
+        await self._settle()
+
+
+class StylizeConsumer(PhotoPreviewConsumer):
+    """/ws/stylize/: the photo once, then a blend per slider move, each answered with a preview (frames.py)."""
+
+    preview_task = "preview_style"
+
+    async def read_preview(self, message: dict) -> dict:
         from channels.db import database_sync_to_async
 
         from .tools import stylize_blend
@@ -187,20 +216,21 @@ class StylizeConsumer(LatestWinsConsumer):
 
         session = self.scope.get("session")
         visitor = await database_sync_to_async(session.get)(SESSION_KEY) if session is not None else None
-        return await database_sync_to_async(stylize_blend)(data, user=self.scope.get("user"), visitor=visitor)
-
-    async def start_work(self, seq: int, work) -> None:
-        from .tasks import preview_style
-
-        blend, photo = work
-        await sync_to_async(preview_style.apply_async, thread_sensitive=False)(
-            args=[blend, base64.b64encode(photo).decode(), self.channel_name, seq],
-            queue="live", expires=self.frame_timeout,
-        )
+        blend = await database_sync_to_async(stylize_blend)(message.get("blend"), user=self.scope.get("user"),
+                                                            visitor=visitor)
+        return blend.as_dict()
 
     async def style_result(self, event: dict) -> None:
-        if not await self.answered(event["seq"]):
-            return
-        header = {"seq": event["seq"], "server_ms": event["server_ms"], "dropped": self.dropped}
-        await self.send(bytes_data=pack(header, event["image"]))
-        await self._settle()
+        await self.send_preview(event)
+
+
+class ColorizeConsumer(PhotoPreviewConsumer):
+    """/ws/colorize/: the photo once, then the hints at every change, each answered with a preview (frames.py)."""
+
+    preview_task = "preview_colorize"
+
+    async def read_preview(self, message: dict) -> dict:
+        return colorize_preview_settings(message)
+
+    async def colorize_result(self, event: dict) -> None:
+        await self.send_preview(event, **({"suggestions": event["suggestions"]} if "suggestions" in event else {}))

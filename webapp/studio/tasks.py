@@ -115,6 +115,14 @@ def preview_style(blend: dict, photo_b64: str, reply_channel: str, seq: int) -> 
     async_to_sync(get_channel_layer().send)(reply_channel, render_style_preview(blend, photo_b64, seq))
 
 
+@shared_task(name="live.preview_colorize", ignore_result=True, acks_late=False)
+def preview_colorize(preview: dict, photo_b64: str, reply_channel: str, seq: int) -> None:
+    """Render a Colorize hint preview (and suggested colours) and send it straight back to the client's channel."""
+    from .live import render_colorize_preview
+
+    async_to_sync(get_channel_layer().send)(reply_channel, render_colorize_preview(preview, photo_b64, seq))
+
+
 @shared_task(name="live.edit_update", ignore_result=True, acks_late=False)
 def edit_update(model_name: str, params: dict, start: dict | None, state: dict | None, reply_channel: str, seq: int,
                 epoch: int) -> None:

@@ -76,6 +76,21 @@ def _colorize_params(data: dict, request=None) -> dict:
     return params
 
 
+def colorize_preview_settings(data: dict) -> dict:
+    """Validated settings of one live Colorize preview (a socket message, frames.py): the model, the hints
+    as a list, the gamut mapping, and "suggest": the index of the hint whose colours to suggest, or None."""
+    spec = TOOLS["colorize"].check_model(str(data.get("model", "")))
+    hints = parse_hints(data.get("hints"))
+    suggest = data.get("suggest")
+    if suggest is not None:
+        if isinstance(suggest, bool) or not isinstance(suggest, int) or not 0 <= suggest < len(hints):
+            raise InferenceError("\"suggest\" must be the number of one of the hints (counting from 0).")
+        if spec.arch != "siggraph17":
+            raise InferenceError(f"{spec.title} takes no colour hints, so it suggests no colours.")
+    return {"model": spec.name, "hints": [h.as_dict() for h in hints], "gamut": check_gamut(data.get("gamut")),
+            "suggest": suggest}
+
+
 def _colorize_prepare(loaded: LoadedImage) -> tuple[Image.Image, str]:
     return black_and_white(loaded), GREY_NOTICE if loaded.was_colour else ""
 

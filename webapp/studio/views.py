@@ -32,6 +32,7 @@ def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
     jobs = mine(request, Job).filter(tool=tool.name).select_related("gallery_item")[:30]
     default = tool.default_model()
     extra = {"stylize": lambda: {"style_bank": style_bank(request), "preview_side": settings.STYLE_PREVIEW_SIDE},
+             "colorize": lambda: {"preview_side": settings.COLORIZE_PREVIEW_SIDE},
              "upscale": lambda: _upscale_extra(request),
              "edit": lambda: _edit_extra(request)}.get(tool.name, dict)()
     return render(request, f"studio/{tool.name}.html", {
