@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import start_daphne
-from tests.webapp.conftest import wait_for
+from tests.waiting import wait_for
 from webapp import processes
 from webapp.studio.models import Job
 
