@@ -10,6 +10,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from django.conf import settings  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from webapp.request_limit import RequestBodyLimit  # noqa: E402
 from webapp.routing import websocket_urlpatterns  # noqa: E402
@@ -17,7 +18,8 @@ from webapp.socket_guards import SameOriginValidator, SendBuffer  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": RequestBodyLimit(django_asgi_app, settings.MAX_REQUEST_MB * 1_000_000),
+        "http": RequestBodyLimit(django_asgi_app, settings.MAX_REQUEST_MB * 1_000_000, other_limits=lambda: {
+            reverse("model_upload"): (settings.MAX_MODEL_UPLOAD_MB * 1_000_000, "weights file")}),
         # SendBuffer first: it needs the server's own `send` (socket_guards.py).
         "websocket": SendBuffer(SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
     }

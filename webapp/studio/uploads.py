@@ -32,8 +32,11 @@ class CappedUploadHandler(FileUploadHandler):
     name in ``request.oversized_uploads`` for the view to report.
     """
 
+    def cap(self) -> int:
+        return max_upload_bytes()
+
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        if start + len(raw_data) > max_upload_bytes():
+        if start + len(raw_data) > self.cap():
             oversized = getattr(self.request, "oversized_uploads", [])
             oversized.append(self.file_name)
             self.request.oversized_uploads = oversized
@@ -42,6 +45,14 @@ class CappedUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None  # the next handler builds the file
+
+
+class WeightsUploadHandler(CappedUploadHandler):
+    """The Models page's weights upload: capped at MAX_MODEL_UPLOAD_MB instead of the image cap
+    (the view puts it in place of the image handlers, with Django's handler that spools to disk)."""
+
+    def cap(self) -> int:
+        return settings.MAX_MODEL_UPLOAD_MB * 1_000_000
 
 
 def oversized_errors(request) -> list[dict]:
