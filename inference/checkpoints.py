@@ -97,9 +97,10 @@ def read_state_dict(path_or_bytes: PathOrBytes) -> dict[str, Tensor]:
                 f"({first_line})."
             ) from None
         except Exception as exc:  # torch's unpickler fails in many ways on garbage (IndexError, KeyError ...)
+            # The unpickler's own words (e.g. "pop from empty list") tell people nothing; they stay on the exception.
             raise CheckpointError(
-                f"{name} is not a PyTorch or safetensors weights file ({type(exc).__name__}: {exc})."
-            ) from None
+                f"{name} is not a PyTorch or safetensors weights file (it may be damaged or incomplete)."
+            ) from exc
 
     return _unwrap(loaded, name)
 

@@ -104,7 +104,9 @@ def test_a_file_in_another_layout_gets_a_sentence_and_changes_nothing(own_dirs, 
 
     garbage = post_weights(staff_client, "faces-here", b"these are not weights at all", filename="faces.pth")
     assert garbage.status_code == 400
-    assert "faces.pth is not a PyTorch or safetensors weights file" in garbage.json()["errors"][0]["message"]
+    assert garbage.json()["errors"][0]["message"] == ("This file cannot be installed as Faces trained here (faces-here): "
+                                                      "the weights file is not a PyTorch or safetensors weights file "
+                                                      "(it may be damaged or incomplete).")
     assert "upload-tmp" not in garbage.json()["errors"][0]["message"]  # no server paths
     assert post_weights(staff_client, "no-such-model", b"x").json()["errors"][0]["message"] == "There is no such model."
 
@@ -158,3 +160,18 @@ def test_an_installed_style_gets_a_preview_that_the_stylize_page_shows(own_dirs,
     picture = Image.open(io.BytesIO(b"".join(response.streaming_content)))
     assert max(picture.size) == PREVIEW_SIDE
     assert 'id="add-style"' in page and 'class="button secondary"' in page  # a button, not a link
+
+
+@pytest.mark.usefixtures("celery_worker")
+def test_a_style_installed_without_previews_gets_them_from_a_worker_on_the_first_page_view(client, style_models):
+    """`train` and files copied by hand install no previews: the Stylize page asks a worker for them."""
+    from inference.style_previews import preview_path
+
+    from .conftest import wait_for
+
+    spec = registry.get_spec(style_models["multi"])
+    paths = [preview_path(spec, str(i)) for i in range(len(spec.options["styles"]))]
+    client.get(reverse("tool", args=["stylize"]))
+    wait_for(lambda: all(p.is_file() for p in paths), timeout=120)
+    page = client.get(reverse("tool", args=["stylize"])).content.decode()
+    assert reverse("model_style_preview", args=[spec.name, "1"]) in page

@@ -44,9 +44,10 @@ class Command(BaseCommand):
             state = spec.state_label
             state = self.style.SUCCESS(state) if spec.state in ("official", "installed") else self.style.WARNING(state)
             sha = spec.sha256 or (f"{spec.sha256_prefix}… (prefix)" if spec.sha256_prefix else "unpublished")
-            where = f"\n    file {spec.path}" if spec.state == "not official" else ""
-            self.stdout.write(f"{spec.name:<14} {state:<20} {spec.family}/{spec.task}  input {spec.input_size}px  "
-                              f"{spec.licence}\n    {spec.url}\n    sha256 {sha}{where}")
+            where = f"\n    file {spec.path.name}" if spec.state == "not official" else ""
+            source = spec.url or ("bundled with Atelier" if spec.bundled else "trained on this machine")
+            self.stdout.write(f"{spec.name:<19} {state:<32} {spec.family}/{spec.task}  input {spec.input_size}px  "
+                              f"{spec.licence}\n    {source}\n    sha256 {sha}{where}")
 
     def do_fetch(self, names, **_):
         specs = [registry.get_spec(n) for n in names] or [s for s in registry.all_models() if s.default and not s.bundled]
