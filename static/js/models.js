@@ -12,6 +12,7 @@ function send(form) {
   request.upload.addEventListener("progress", (event) => {
     if (!event.lengthComputable) return;
     bar.value = Math.round((100 * event.loaded) / event.total);
+    form.dataset.progress = String(bar.value); // how far the upload got (tests read it)
     status.textContent = `Uploading… ${bar.value} %`;
   });
   // Every byte is sent: the server now reads the file into the network, which takes a while for big ones.
