@@ -143,6 +143,10 @@ def test_the_request_cap_gives_the_weights_endpoint_its_own_limit():
     assert json.loads(refused["body"])["errors"][0]["message"] == "This weights file is larger than the 0.005 MB allowed."
 
 
+def style_bank_of(page: str) -> list[dict]:
+    return json.loads(re.search(r'id="style-bank-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+
+
 def test_an_installed_style_gets_a_preview_that_the_stylize_page_shows(own_dirs, staff_client):
     assert post_weights(staff_client, "candy", weights_of(registry.get_spec("candy"), 3)).status_code == 201
     from inference.style_previews import PREVIEW_SIDE, preview_path
@@ -151,8 +155,8 @@ def test_an_installed_style_gets_a_preview_that_the_stylize_page_shows(own_dirs,
     assert path.is_file() and path.is_relative_to(own_dirs / "style-previews")  # rendered at install time
 
     page = staff_client.get(reverse("tool", args=["stylize"])).content.decode()
-    bank = json.loads(re.search(r'id="style-bank-data" type="application/json">(.*?)</script>', page, re.S).group(1))
-    candy = next(group for group in bank if group["model"] == "candy")
+    candy = next(group for group in style_bank_of(page) if group["model"] == "candy")
+    assert candy["styles"][0]["preview_ready"] is True
     url = candy["styles"][0]["preview"]
     assert url.startswith(reverse("model_style_preview", args=["candy", "style"]))
     response = staff_client.get(url)
@@ -174,4 +178,6 @@ def test_a_style_installed_without_previews_gets_them_from_a_worker_on_the_first
     client.get(reverse("tool", args=["stylize"]))
     wait_for(lambda: all(p.is_file() for p in paths), timeout=120)
     page = client.get(reverse("tool", args=["stylize"])).content.decode()
-    assert reverse("model_style_preview", args=[spec.name, "1"]) in page
+    group = next(group for group in style_bank_of(page) if group["model"] == spec.name)
+    assert [style["preview_ready"] for style in group["styles"]] == [True] * len(paths)
+    assert client.get(group["styles"][1]["preview"]).status_code == 200

@@ -30,11 +30,11 @@ def style_bank(request) -> list[dict]:
             group["styles"] = [{"key": str(i), "name": style.get("name", f"style {i + 1}"),
                                 "thumbnail": (reverse("model_style_thumbnail", args=[spec.name, i])
                                               if style.get("thumbnail") else None),
-                                "preview": previews.get(str(i))}
+                                **previews.get(str(i), {})}
                                for i, style in enumerate(spec.options.get("styles", ()))]
         elif spec.arch == "single":
             group["styles"] = [{"key": "", "name": spec.options.get("style", spec.title), "thumbnail": None,
-                                "preview": previews.get("")}]
+                                **previews.get("", {})}]
         else:
             group["styles"] = [style.as_choice() for style in mine(request, StyleImage)]
             encoder = spec.options.get("encoder")
@@ -50,17 +50,19 @@ def style_bank(request) -> list[dict]:
     return groups
 
 
-def _previews(spec) -> dict[str, str]:
-    """The preview address of each style of an installed model whose preview is rendered; a worker is
-    asked to render the missing ones (installed by `train`, or before previews existed)."""
+def _previews(spec) -> dict[str, dict]:
+    """Per style of an installed model: {"preview": its address, "preview_ready": whether it is rendered}.
+    A worker is asked to render the missing ones (a model trained here, or installed before previews
+    existed); the page loads them when they are there."""
     if not spec.installed or not style_keys(spec):
         return {}
     missing = missing_previews(spec)
     if missing:
         _ask_for_previews(spec)
     version = preview_path(spec, style_keys(spec)[0]).parent.name[:12]  # the weights' hash: a new file, a new URL
-    return {key: f"{reverse('model_style_preview', args=[spec.name, key or 'style'])}?v={version}"
-            for key in style_keys(spec) if key not in missing}
+    return {key: {"preview": f"{reverse('model_style_preview', args=[spec.name, key or 'style'])}?v={version}",
+                  "preview_ready": key not in missing}
+            for key in style_keys(spec)}
 
 
 def _ask_for_previews(spec) -> None:

@@ -101,15 +101,30 @@ function styleCard(group, style) {
 }
 
 // A style's card shows that style applied to the reference landscape (rendered once per weights file,
-// inference/style_previews.py), else the style's own picture; until then a plain frame that says why.
+// inference/style_previews.py), else the style's own picture; while a worker renders the preview, a
+// plain frame that says so, replaced as soon as the preview can be loaded.
+const PREVIEW_RETRY_MS = 3000;
+const PREVIEW_TRIES = 60;
+
+function previewImage(style) {
+  return el("img", { src: style.preview, alt: `${style.name} applied to a landscape`, loading: "lazy", class: "style-preview" });
+}
+
 function cardPicture(group, style) {
-  const source = style.preview || style.thumbnail;
-  if (source) {
-    return el("img", { src: source, alt: style.preview ? `${style.name} applied to a landscape` : "", loading: "lazy",
-      class: style.preview ? "style-preview" : "style-thumbnail" });
-  }
-  return el("div", { class: "style-pending muted small" },
-    group.installed ? "preview being rendered" : "not installed");
+  if (style.preview && style.preview_ready) return previewImage(style);
+  const fallback = style.thumbnail ? el("img", { src: style.thumbnail, alt: "", loading: "lazy", class: "style-thumbnail" })
+    : el("div", { class: "style-pending muted small" }, group.installed ? "preview being rendered" : "not installed");
+  if (style.preview) awaitPreview(style, fallback);
+  return fallback;
+}
+
+function awaitPreview(style, placeholder, tries = PREVIEW_TRIES) {
+  const probe = new Image();
+  probe.addEventListener("load", () => placeholder.replaceWith(previewImage(style)));
+  probe.addEventListener("error", () => {
+    if (tries > 1) setTimeout(() => awaitPreview(style, placeholder, tries - 1), PREVIEW_RETRY_MS);
+  });
+  probe.src = `${style.preview}&try=${tries}`; // a fresh address each time: no cached 404
 }
 
 function renderBank() {
