@@ -177,19 +177,16 @@ def install_help(specs: Iterable[ModelSpec]) -> str:
     """
     specs = list(specs)
     fetchable = [s for s in specs if s.url]
-    parts = []
-    if fetchable:
-        parts.append(f"Install {'it' if len(specs) == 1 else 'them'} with: python manage.py models fetch "
-                     + " ".join(s.name for s in fetchable))
     steps = []
     for spec in specs:
-        if not spec.url:
-            steps.append(f"run: {spec.import_command} (a weights file in its layout, e.g. one trained here)")
+        if not spec.url:  # bundled or trained here: nothing to download, a file in its layout can be imported
+            steps.append(f"install a weights file in its layout with: {spec.import_command}")
             continue
         member = spec.options.get("archive_member")
         source = f"download {spec.url}" + (f", take {member} out of that zip archive" if member else "")
         steps.append(f"{source} and run: {spec.import_command}")
-    if fetchable:
-        parts.append("or, without network, " + "; ".join(steps))
-        return " — ".join(parts) + "."
-    return "Install it: " + "; ".join(steps) + "."
+    if not fetchable:
+        text = "; ".join(steps)
+        return text[0].upper() + text[1:] + "."
+    return (f"Install {'it' if len(specs) == 1 else 'them'} with: python manage.py models fetch "
+            + " ".join(s.name for s in fetchable) + " — or, without network, " + "; ".join(steps) + ".")
