@@ -3,9 +3,10 @@
 Where a source publishes a sha256, only the published file is kept under the
 catalog's file name; any other file that loads in the right layout (a
 fine-tune, another release) is kept as ``<name>.sha256-<first 8 hex><ext>``
-beside it, so the file name itself says "not the official file" and no page
-has to hash anything to say so. One file per entry: installing one removes
-the other.
+beside it, so the file name itself says "not the official file". A file
+found under the catalog's name is hashed once per version (:attr:`ModelSpec.state`),
+so one copied there by hand is not taken for the published file either. One
+file per entry: installing one removes the other.
 """
 
 from __future__ import annotations

@@ -288,7 +288,7 @@ def verify(spec: ModelSpec) -> Verification:
     if not spec.hash_matches(sha):
         expected = spec.sha256 or f"{spec.sha256_prefix}..."
         note = "" if path != spec.official_path else (
-            f" It is stored under the published file's name; import it again to keep it under its own hash.")
+            " It is stored under the published file's name; import it again to keep it under its own hash.")
         return Verification(True, "not official", (
             f"{spec.name}: installed, not the official file: loads, but its sha256 ({sha[:16]}...) differs "
             f"from the published file ({expected}).{note} For the official file: {spec.install_command}"))

@@ -14,12 +14,13 @@ from django.urls import reverse  # noqa: E402
 
 from webapp.request_limit import RequestBodyLimit  # noqa: E402
 from webapp.routing import websocket_urlpatterns  # noqa: E402
+from webapp.studio.uploads import max_weights_bytes  # noqa: E402
 from webapp.socket_guards import SameOriginValidator, SendBuffer  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": RequestBodyLimit(django_asgi_app, settings.MAX_REQUEST_MB * 1_000_000, other_limits=lambda: {
-            reverse("model_upload"): (settings.MAX_MODEL_UPLOAD_MB * 1_000_000, "weights file")}),
+            reverse("model_upload"): (max_weights_bytes(), "weights file")}),
         # SendBuffer first: it needs the server's own `send` (socket_guards.py).
         "websocket": SendBuffer(SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
     }

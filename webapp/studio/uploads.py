@@ -2,7 +2,10 @@
 
 One limit, in MB of 1,000,000 bytes (``settings.MAX_UPLOAD_MB``), is what the
 page states, what :class:`CappedUploadHandler` stops at and what
-:func:`inference.images.load_image` checks again.
+:func:`inference.images.load_image` checks again. Weights files uploaded on the
+Models page have their own cap instead (``settings.MAX_MODEL_UPLOAD_MB``,
+:class:`WeightsUploadHandler`; the request cap in ``webapp/request_limit.py``
+gives that endpoint the same figure).
 """
 import threading
 
@@ -18,6 +21,10 @@ _DECODE_SLOT = threading.BoundedSemaphore(1)
 
 def max_upload_bytes() -> int:
     return settings.MAX_UPLOAD_MB * 1_000_000
+
+
+def max_weights_bytes() -> int:
+    return settings.MAX_MODEL_UPLOAD_MB * 1_000_000
 
 
 def limits() -> dict:
@@ -52,7 +59,7 @@ class WeightsUploadHandler(CappedUploadHandler):
     (the view puts it in place of the image handlers, with Django's handler that spools to disk)."""
 
     def cap(self) -> int:
-        return settings.MAX_MODEL_UPLOAD_MB * 1_000_000
+        return max_weights_bytes()
 
 
 def oversized_errors(request) -> list[dict]:

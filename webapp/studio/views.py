@@ -1,15 +1,15 @@
 import json
 
 from django.conf import settings
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from inference.errors import ImageRejected, InferenceError
-from inference.images import MAX_ASPECT_RATIO
+from inference.images import MAX_ASPECT_RATIO, limit_in_mb
 from inference.registry import all_models
 
 from .access import mine, owned, valid_uuids
@@ -17,7 +17,7 @@ from .files import download_stem, image_response
 from .models import Job, StyleImage
 from .style_bank import style_bank
 from .tools import TOOLS, chained_input
-from .uploads import WeightsUploadHandler, check, decode, oversized_errors
+from .uploads import WeightsUploadHandler, check, decode, max_weights_bytes, oversized_errors
 from .visitors import visitor_token
 
 
@@ -204,8 +204,7 @@ def models_page(request: HttpRequest) -> HttpResponse:
 def model_upload(request: HttpRequest) -> JsonResponse:
     """A staff member installs a weights file for one registry entry (the Models page's upload form)."""
     if not request.user.is_staff:
-        return JsonResponse({"errors": [{"file": "", "message": "Only staff members can install model weights."}]},
-                            status=403)
+        return _model_error("Only staff members can install model weights.", status=403)
     # Weights have their own cap instead of the image cap, and always go to disk, never to memory.
     request.upload_handlers = [WeightsUploadHandler(request), TemporaryFileUploadHandler(request)]
     return _model_upload(request)
@@ -223,7 +222,7 @@ def _model_upload(request: HttpRequest) -> JsonResponse:
         return _model_error("There is no such model.")
     upload = request.FILES.get("weights")
     if getattr(request, "oversized_uploads", None):
-        return _model_error(f"This weights file is larger than the {settings.MAX_MODEL_UPLOAD_MB:g} MB allowed.",
+        return _model_error(f"This weights file is larger than the {limit_in_mb(max_weights_bytes())} allowed.",
                             status=413)
     if upload is None:
         return _model_error("Choose the weights file to upload.")
