@@ -9,7 +9,6 @@ format that older official releases use), the latter always with
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import pickle
@@ -32,15 +31,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _PICKLE_PROTO_2 = b"\x80\x02"  # legacy torch.save starts with a protocol-2 pickle
 
 
-def sha256_file(path: str | os.PathLike) -> str:
-    """Return the hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_bytes(path_or_bytes: PathOrBytes) -> bytes:
     """Return the whole content of a path (file, FIFO, ...) or pass bytes through."""
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
@@ -52,7 +42,8 @@ def read_bytes(path_or_bytes: PathOrBytes) -> bytes:
         raise CheckpointError(f"Cannot read the weights file {path_or_bytes}: {exc.strerror or exc}.") from None
 
 
-def _looks_like_safetensors(data: bytes) -> bool:
+def looks_like_safetensors(data: bytes) -> bool:
+    """Whether ``data`` is a safetensors file, by its header (whatever the file's name)."""
     # safetensors: u64 little-endian header length, then a JSON object.
     if len(data) < 10 or data[:4] == _ZIP_MAGIC or data[:2] == _PICKLE_PROTO_2:
         return False
@@ -86,7 +77,7 @@ def read_state_dict(path_or_bytes: PathOrBytes) -> dict[str, Tensor]:
 
     is_safetensors = (
         isinstance(path_or_bytes, (str, os.PathLike)) and str(path_or_bytes).endswith(".safetensors")
-    ) or _looks_like_safetensors(data)
+    ) or looks_like_safetensors(data)
     if is_safetensors:
         from safetensors import SafetensorError
         from safetensors.torch import load as load_safetensors
@@ -106,9 +97,10 @@ def read_state_dict(path_or_bytes: PathOrBytes) -> dict[str, Tensor]:
                 f"({first_line})."
             ) from None
         except Exception as exc:  # torch's unpickler fails in many ways on garbage (IndexError, KeyError ...)
+            # The unpickler's own words (e.g. "pop from empty list") tell people nothing; they stay on the exception.
             raise CheckpointError(
-                f"{name} is not a PyTorch or safetensors weights file ({type(exc).__name__}: {exc})."
-            ) from None
+                f"{name} is not a PyTorch or safetensors weights file (it may be damaged or incomplete)."
+            ) from exc
 
     return _unwrap(loaded, name)
 

@@ -32,8 +32,7 @@ class ModelNotInstalled(InferenceError):
         self.spec = spec
         if message is None:
             message = (
-                f"The {spec.title} model is not installed (expected {spec.path}). "
-                f"Install it with: {spec.install_command}"
+                f"The {spec.title} model is not installed (expected {spec.path}). {spec.install_help}"
             )
         super().__init__(message)
 

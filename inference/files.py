@@ -8,7 +8,9 @@ the target, which is renamed over the target only once it is complete.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,3 +56,29 @@ def write_atomically(target: Path, data: bytes, *, durable: bool = False) -> Pat
     with open_atomically(target, durable=durable) as fh:
         fh.write(data)
     return target
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Return the hex sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+_HASHES_LOCK = threading.Lock()
+
+
+def cached_sha256(path: Path) -> str:
+    """:func:`sha256_file`, remembered while the file's size and mtime stay the same (pages ask often)."""
+    stat = Path(path).stat()
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    with _HASHES_LOCK:
+        if key in _HASHES:
+            return _HASHES[key]
+    digest = sha256_file(path)
+    with _HASHES_LOCK:
+        _HASHES[key] = digest
+    return digest

@@ -16,16 +16,16 @@ import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .catalog import published_specs
 from .catalog.local import local_specs
 from .errors import CheckpointError, FetchError, InferenceError
 from .files import open_atomically, write_atomically
-from .modelspec import ModelSpec
+from .modelspec import ModelSpec, install_help
 
 __all__ = ["ModelSpec", "REGISTRY", "all_models", "get_spec", "specs_for_task", "build_net",
-           "net_from_state_dict", "fetch", "import_file", "verify", "FetchError"]
+           "net_from_state_dict", "fetch", "import_file", "verify", "Verification", "install_help", "FetchError"]
 
 # Published and bundled models, gathered from the family catalogs (data, not code paths).
 REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in published_specs()}
@@ -98,9 +98,28 @@ def _check_loads(spec: ModelSpec, data: bytes) -> None:
     net_from_state_dict(spec, read_state_dict(data))
 
 
-def _install_bytes(spec: ModelSpec, data: bytes) -> Path:
-    """Write ``data`` to ``spec.path`` atomically and durably: readers never see a half-written file."""
-    return write_atomically(spec.path, data, durable=True)
+def _install_bytes(spec: ModelSpec, data: bytes, sha256: str) -> Path:
+    """Write ``data`` as ``spec``'s one file, atomically and durably: readers never see a half-written file.
+
+    The published file (or any file, where no hash is published) goes under
+    the catalog's name; another file under its own hash
+    (:meth:`ModelSpec.own_hash_path`). The entry's previous file is removed
+    only once the new one is in place.
+    """
+    from .checkpoints import looks_like_safetensors
+
+    official = spec.hash_matches(sha256) or not spec.has_published_hash
+    suffix = ".safetensors" if looks_like_safetensors(data) else ".pth"  # read_state_dict goes by the suffix
+    target = spec.official_path if official else spec.own_hash_path(sha256, suffix)
+    write_atomically(target, data, durable=True)
+    _remove_others(spec, keep=target)
+    return target
+
+
+def _remove_others(spec: ModelSpec, keep: Path) -> None:
+    for other in [spec.official_path, *spec.own_hash_files()]:
+        if other != keep:
+            other.unlink(missing_ok=True)
 
 
 def fetch(spec: ModelSpec, *, progress: bool = True, timeout: float = 30) -> Path:
@@ -119,12 +138,12 @@ def fetch(spec: ModelSpec, *, progress: bool = True, timeout: float = 30) -> Pat
         timeout: seconds to wait on each network operation.
 
     Returns:
-        The installed path (``spec.path``).
+        The installed path (``spec.official_path``: only a file that passed the hash check is fetched).
 
     Raises:
         FetchError: network failure, checksum mismatch or unusable content.
     """
-    target = spec.path
+    target = spec.official_path
     member = spec.options.get("archive_member")
     try:
         with open_atomically(target, durable=True) as out:
@@ -140,6 +159,7 @@ def fetch(spec: ModelSpec, *, progress: bool = True, timeout: float = 30) -> Pat
             _check_download(spec, data)
     except OSError as exc:
         raise FetchError(f"Could not save {spec.title} to {target.parent}: {exc.strerror or exc}.") from None
+    _remove_others(spec, keep=target)  # a file imported before is replaced by the published one
     return target
 
 
@@ -166,7 +186,7 @@ def _download(spec: ModelSpec, out, *, progress: bool, timeout: float) -> None:
         reason = getattr(exc, "reason", exc)
         raise FetchError(
             f"Could not download {spec.title} from {spec.url} ({reason}). Check the network connection "
-            f"and try again, or download the file by hand and import it."
+            f"and try again, or download the file by hand and run: {spec.import_command}"
         ) from None
 
 
@@ -201,7 +221,10 @@ def import_file(spec: ModelSpec, source: Path) -> tuple[Path, bool]:
     """Install a weights file obtained by hand (or fine-tuned) as ``spec``'s weights.
 
     The file is read once (so a FIFO works), checked to load strictly into
-    the family layout, and written into place atomically.
+    the family layout, and written into place atomically: under the
+    catalog's name when it is the published file (or no hash is published),
+    else under its own hash, so it shows as "installed, not the official
+    file" (:attr:`ModelSpec.state`).
 
     Args:
         spec: the registry entry whose architecture the file must fit.
@@ -218,34 +241,55 @@ def import_file(spec: ModelSpec, source: Path) -> tuple[Path, bool]:
 
     data = read_bytes(source)
     _check_loads(spec, data)
-    official = spec.hash_matches(hashlib.sha256(data).hexdigest())
-    return _install_bytes(spec, data), official
+    sha = hashlib.sha256(data).hexdigest()
+    return _install_bytes(spec, data, sha), spec.hash_matches(sha)
 
 
-def verify(spec: ModelSpec) -> tuple[bool, str]:
-    """Check an installed model: present, the published file, and loadable.
+class Verification(NamedTuple):
+    """What ``models verify`` found for one entry.
+
+    Attributes:
+        ok: the entry is usable: a file is installed and loads (official or not).
+        state: "official", "not official", "installed" (no published hash), "missing" or "broken".
+        message: a sentence for people.
+    """
+
+    ok: bool
+    state: str
+    message: str
+
+
+def verify(spec: ModelSpec) -> Verification:
+    """Check an installed model: present, loadable, and whether it is the published file.
+
+    A file that loads but differs from the published hash is reported as
+    "installed, not the official file", not as a failure: that is what an
+    imported fine-tune is. Only a missing or unloadable file is not ok.
 
     Returns:
-        (ok, message) where message is a sentence for people, e.g.
-        "eccv16: not installed (...); install it with: python manage.py models fetch eccv16".
-        ok is False when the file is missing, does not load, or its hash
-        differs from a published one.
+        A :class:`Verification`, e.g. (False, "missing", "eccv16: not installed
+        (...). Install it with: python manage.py models fetch eccv16 — or, without network, ...").
     """
     from .checkpoints import read_bytes
 
     if not spec.installed:
-        return False, f"{spec.name}: not installed ({spec.path}); install it with: {spec.install_command}"
+        return Verification(False, "missing", f"{spec.name}: not installed ({spec.path}). {spec.install_help}")
+    path = spec.path
     try:
-        data = read_bytes(spec.path)
+        data = read_bytes(path)
         sha = hashlib.sha256(data).hexdigest()
         _check_loads(spec, data)
     except CheckpointError as exc:
-        return False, f"{spec.name}: {spec.path} does not load: {exc} Reinstall it with: {spec.install_command}"
-    if (spec.sha256 or spec.sha256_prefix) and not spec.hash_matches(sha):
+        return Verification(False, "broken", f"{spec.name}: {path} does not load: {exc} Reinstall it. "
+                                             f"{spec.install_help}")
+    if not spec.has_published_hash:
+        return Verification(True, "installed", f"{spec.name}: OK, loads fine (sha256 {sha[:16]}...; "
+                                               f"no published hash to compare).")
+    if not spec.hash_matches(sha):
         expected = spec.sha256 or f"{spec.sha256_prefix}..."
-        return False, (
-            f"{spec.name}: loads, but its sha256 ({sha[:16]}...) differs from the published file "
-            f"({expected}); if you did not import your own weights, reinstall with: {spec.install_command}"
-        )
-    return True, f"{spec.name}: OK, loads fine (sha256 {sha[:16]}...)."
-
+        note = "" if path != spec.official_path else (
+            " It is stored under the published file's name; import it again to keep it under its own hash.")
+        return Verification(True, "not official", (
+            f"{spec.name}: installed, not the official file: loads, but its sha256 ({sha[:16]}...) differs "
+            f"from the published file ({expected}).{note} For the official file: {spec.install_command}"))
+    return Verification(True, "official", f"{spec.name}: OK, the official file, loads fine (sha256 {sha[:16]}...).")

@@ -17,19 +17,31 @@ from inference.images import limit_in_mb
 
 
 class RequestBodyLimit:
-    """Wrap an ASGI HTTP app so request bodies over ``max_bytes`` get a 413 JSON answer."""
+    """Wrap an ASGI HTTP app so request bodies over ``max_bytes`` get a 413 JSON answer.
 
-    def __init__(self, app, max_bytes: int) -> None:
+    ``other_limits`` gives paths a cap of their own instead, as ``{path: (max_bytes, what)}``,
+    ``what`` naming the upload in the refusal ("weights file"); a callable returning that mapping
+    is called on the first request (the URLconf may not be importable when the app is built).
+    """
+
+    def __init__(self, app, max_bytes: int, other_limits=None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self._other_limits = other_limits or {}
+
+    def _limit(self, path: str) -> tuple[int, str | None]:
+        if callable(self._other_limits):
+            self._other_limits = self._other_limits()
+        return self._other_limits.get(path, (self.max_bytes, None))
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes, what = self._limit(scope.get("path", ""))
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared > max_bytes:
+            await self._refuse(send, max_bytes, what)
             return
         received = 0
         over = False
@@ -40,7 +52,7 @@ class RequestBodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     over = True
                     return {"type": "http.disconnect"}  # Django stops reading and answers nothing
             return message
@@ -52,11 +64,14 @@ class RequestBodyLimit:
 
         await self.app(scope, capped_receive, tracked_send)
         if over and not started:
-            await self._refuse(send)
+            await self._refuse(send, max_bytes, what)
 
-    async def _refuse(self, send) -> None:
-        message = (f"This upload is larger than the {limit_in_mb(self.max_bytes)} one request may carry; "
-                   "send fewer or smaller images at a time.")
+    async def _refuse(self, send, max_bytes: int, what: str | None) -> None:
+        if what:
+            message = f"This {what} is larger than the {limit_in_mb(max_bytes)} allowed."
+        else:
+            message = (f"This upload is larger than the {limit_in_mb(max_bytes)} one request may carry; "
+                       "send fewer or smaller images at a time.")
         # The shape of the upload views' answers, so the page shows the sentence.
         body = json.dumps({"jobs": [], "errors": [{"file": "", "message": message}]}).encode()
         await send({"type": "http.response.start", "status": 413,

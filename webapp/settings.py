@@ -152,6 +152,9 @@ MAX_UPLOAD_MEGAPIXELS = env_float("MAX_UPLOAD_MEGAPIXELS", 40.0, minimum=0.01)
 MAX_UPLOAD_FILES = env_int("MAX_UPLOAD_FILES", 20, minimum=1)
 # A whole request's bytes, files included (webapp/request_limit.py answers 413 above it).
 MAX_REQUEST_MB = env_int("MAX_REQUEST_MB", 200, minimum=1)
+# A weights file uploaded on the Models page (staff only): its own cap, for that one endpoint, in place of
+# MAX_UPLOAD_MB and MAX_REQUEST_MB (weights run to hundreds of MB: VGG-16 is 553 MB).
+MAX_MODEL_UPLOAD_MB = env_int("MAX_MODEL_UPLOAD_MB", 2000, minimum=1)
 # Upscale refuses, before queueing, a photo whose result would be larger than this.
 UPSCALE_MAX_OUTPUT_MEGAPIXELS = env_float("UPSCALE_MAX_OUTPUT_MEGAPIXELS", 64.0, minimum=0.01)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -182,7 +182,7 @@ def load_encoder(path: Path | None, random: bool, seed: int) -> NormalisedVGG19:
             raise ModelNotInstalled(
                 spec,
                 f"Training needs the AdaIN encoder, which is not installed ({spec.path}). "
-                f"Install it with: {spec.install_command} (or give --encoder FILE).",
+                f"Give --encoder FILE, or install it. {spec.install_help}",
             )
         path = spec.path
     return net_from_state_dict(spec, read_state_dict(path))

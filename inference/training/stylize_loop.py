@@ -271,7 +271,7 @@ def load_vgg16(path: Path | None, random: bool, seed: int) -> VGGFeatures:
             raise ModelNotInstalled(
                 spec,
                 f"Training needs the VGG-16 loss network, which is not installed ({spec.path}). "
-                f"Install it with: {spec.install_command} (or give --vgg FILE).",
+                f"Give --vgg FILE, or install it. {spec.install_help}",
             )
         path = spec.path
     return net_from_state_dict(spec, read_state_dict(path))

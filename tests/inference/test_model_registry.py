@@ -49,22 +49,48 @@ def test_paths_follow_the_environment_at_call_time(tmp_path, monkeypatch):
     assert get_spec("eccv16").install_command == "python manage.py models fetch eccv16"
 
 
-def test_a_missing_model_verifies_as_not_installed_with_the_install_command(models_dir):
-    ok, message = verify(get_spec("siggraph17"))
-    assert not ok and "python manage.py models fetch siggraph17" in message
+def test_a_missing_model_verifies_as_not_installed_with_both_ways_to_install_it(models_dir):
+    spec = get_spec("siggraph17")
+    ok, state, message = verify(spec)
+    assert not ok and state == "missing"
+    assert "python manage.py models fetch siggraph17" in message
+    assert f"download {spec.url} and run: python manage.py models import siggraph17 FILE" in message
 
 
-def test_import_file_installs_weights_and_says_they_are_not_the_official_file(models_dir, eccv16_file):
+def test_a_file_that_is_not_the_published_one_is_kept_under_its_own_hash(models_dir, eccv16_file):
     spec = get_spec("eccv16")
-    assert not spec.installed
+    assert not spec.installed and spec.state == "missing" and spec.state_label == "not installed"
     path, official = import_file(spec, eccv16_file)
-    assert path == models_dir / spec.filename and spec.installed
+    sha = hashlib.sha256(eccv16_file.read_bytes()).hexdigest()
     assert official is False  # random weights cannot carry the published hash
-    assert path.read_bytes() == eccv16_file.read_bytes()
-    assert [p.name for p in models_dir.iterdir()] == [spec.filename]  # no temp files left
+    assert path == models_dir / f"eccv16.sha256-{sha[:8]}.pth" and path.read_bytes() == eccv16_file.read_bytes()
+    assert [p.name for p in models_dir.iterdir()] == [path.name]  # no temp files, nothing under the official name
+    assert spec.installed and spec.path == path  # what the engine loads
+    assert spec.state == "not official" and spec.state_label == "installed, not the official file"
 
-    ok, message = verify(spec)
-    assert not ok and "differs from the published file" in message and "loads" in message
+    ok, state, message = verify(spec)
+    assert ok and state == "not official"
+    assert "installed, not the official file" in message and "differs from the published file" in message
+
+
+def test_the_published_file_replaces_one_kept_under_its_own_hash_and_the_engine_loads_it(models_dir, eccv16_file):
+    from inference.engine import load_net
+
+    own, _ = import_file(get_spec("eccv16"), eccv16_file)
+    assert load_net(get_spec("eccv16"), device="cpu") is not None  # loads from the file under its own hash
+    sha = hashlib.sha256(eccv16_file.read_bytes()).hexdigest()
+    published = dataclasses.replace(get_spec("eccv16"), sha256_prefix=sha[:8])  # as if it were the release
+    path, official = import_file(published, eccv16_file)
+    assert official and path == models_dir / published.filename and not own.exists()
+    assert published.state == "official" and published.path == path
+
+
+def test_a_file_that_does_not_load_verifies_as_broken(models_dir, eccv16_file):
+    spec = get_spec("eccv16")
+    import_file(spec, eccv16_file)
+    spec.path.write_bytes(b"not weights")
+    ok, state, message = verify(spec)
+    assert not ok and state == "broken" and "does not load" in message
 
 
 def test_import_file_refuses_weights_of_another_architecture(models_dir, eccv16_file):
@@ -78,7 +104,7 @@ def test_verify_accepts_a_file_whose_hash_matches(models_dir, eccv16_file):
     spec = dataclasses.replace(get_spec("eccv16"), sha256_prefix=sha[:8])
     _, official = import_file(spec, eccv16_file)
     assert official is True
-    assert verify(spec) == (True, f"eccv16: OK, loads fine (sha256 {sha[:16]}...).")
+    assert verify(spec) == (True, "official", f"eccv16: OK, the official file, loads fine (sha256 {sha[:16]}...).")
 
 
 def test_fetch_downloads_checks_and_installs(models_dir, eccv16_file):

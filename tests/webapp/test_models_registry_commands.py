@@ -1,5 +1,6 @@
 """`manage.py models` and how a tool behaves when its model is missing."""
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,19 +34,38 @@ def checkpoint(tmp_path) -> Path:
 def test_list_shows_source_licence_hash_and_state(tmp_path):
     result = manage("list", models_dir=tmp_path / "models")
     assert result.returncode == 0, result.stderr
-    for text in ("eccv16", "siggraph17", "BSD-2-Clause", "9b330a0b", "df00044c", "missing",
+    for text in ("eccv16", "siggraph17", "BSD-2-Clause", "9b330a0b", "df00044c", "not installed",
                  "https://colorizers.s3.us-east-2.amazonaws.com/"):
         assert text in result.stdout
 
 
-def test_import_installs_a_file_and_warns_when_it_is_not_the_official_one(tmp_path, checkpoint):
+def test_import_keeps_a_file_that_is_not_the_official_one_under_its_own_hash_and_says_so(tmp_path, checkpoint):
+    import hashlib
+
     models = tmp_path / "models"
     result = manage("import", "eccv16", str(checkpoint), models_dir=models)
     assert result.returncode == 0, result.stderr
-    assert "differs from the published file" in result.stdout
-    assert (models / registry.get_spec("eccv16").filename).exists()
+    assert "installed, not the official file" in result.stdout and "differs from the published file" in result.stdout
+    sha = hashlib.sha256(checkpoint.read_bytes()).hexdigest()
+    assert [p.name for p in models.iterdir()] == [f"eccv16.sha256-{sha[:8]}.pth"]
     listed = manage("list", models_dir=models).stdout
-    assert "eccv16" in listed and "installed" in listed
+    assert re.search(r"eccv16\s+installed, not the official file", listed)
+    assert re.search(r"siggraph17\s+not installed", listed)
+
+
+def test_verify_passes_a_file_that_is_not_the_official_one_and_fails_a_broken_or_missing_one(tmp_path, checkpoint):
+    models = tmp_path / "models"
+    manage("import", "eccv16", str(checkpoint), models_dir=models)
+    result = manage("verify", "eccv16", models_dir=models)
+    assert result.returncode == 0, result.stderr
+    assert "installed, not the official file" in result.stdout
+    assert manage("verify", models_dir=models).returncode == 0  # optional models missing: listed, not failed
+
+    missing = manage("verify", "siggraph17", models_dir=models)
+    assert missing.returncode != 0 and "python manage.py models import siggraph17 FILE" in missing.stdout
+    next(models.iterdir()).write_bytes(b"broken")
+    broken = manage("verify", models_dir=models)
+    assert broken.returncode != 0 and "does not load" in broken.stdout
 
 
 def test_import_refuses_a_file_in_the_wrong_layout(tmp_path):
@@ -88,9 +108,10 @@ def test_tool_page_names_the_install_command_and_refuses_jobs_for_a_missing_mode
                                                          "model": "siggraph17"})
     finally:
         os.replace(hidden, spec.path)
-    assert "python manage.py models fetch siggraph17" in page
+    for text in (page, response.json()["errors"][0]["message"]):  # both ways in, everywhere
+        assert "python manage.py models fetch siggraph17" in text
+        assert "python manage.py models import siggraph17 FILE" in text and spec.url in text
     assert response.status_code == 400
-    assert "python manage.py models fetch siggraph17" in response.json()["errors"][0]["message"]
 
 
 @pytest.mark.django_db

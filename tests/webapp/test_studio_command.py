@@ -94,4 +94,7 @@ def test_without_network_the_studio_says_what_is_missing_and_how_to_install_it(m
     text = err.getvalue()
     assert "Could not fetch eccv16" in text and "Could not fetch siggraph17" in text
     assert "python manage.py models fetch eccv16" in text and "python manage.py models fetch siggraph17" in text
+    # Offline, the fetch command cannot work: each message also gives the file's address and the import command.
+    assert "download http://127.0.0.1:9/weights.pth and run: python manage.py models import eccv16 FILE" in text
+    assert "python manage.py models import siggraph17 FILE" in text
     assert not list(tmp_path.iterdir())

@@ -131,3 +131,15 @@ def edit_update(model_name: str, params: dict, start: dict | None, state: dict |
 
     async_to_sync(get_channel_layer().send)(reply_channel,
                                             render_edit_update(model_name, params, start, state, seq, epoch))
+
+
+@shared_task(name="studio.render_style_previews", acks_late=True)
+def render_style_previews(model_name: str) -> None:
+    """Render the missing style-card previews of an installed style model (asked for by the Stylize page)."""
+    from inference.registry import get_spec
+    from inference.style_previews import render_previews
+
+    try:
+        render_previews(get_spec(model_name))
+    except InferenceError:
+        log.warning("could not render the style previews of %s", model_name, exc_info=True)

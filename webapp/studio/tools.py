@@ -58,7 +58,7 @@ class Tool:
             raise InferenceError(f"The model {name!r} is not a {self.title} model.")
         if not spec.installed:
             raise InferenceError(
-                f"The model {spec.name!r} is not installed. Install it with: {spec.install_command}"
+                f"The model {spec.name!r} is not installed. {spec.install_help}"
             )
         return spec
 

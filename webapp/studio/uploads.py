@@ -9,6 +9,10 @@ size, frames, aspect ratio, data after the image's end), and the job stores
 the checked file as it came; the batch worker decodes and prepares it when the
 job runs (``tools.open_original``). Only a style image is decoded here
 (:func:`decode`), for the reason given there.
+
+Weights files uploaded on the Models page have their own cap instead
+(``settings.MAX_MODEL_UPLOAD_MB``, :class:`WeightsUploadHandler`; the request
+cap in ``webapp/request_limit.py`` gives that endpoint the same figure).
 """
 import threading
 
@@ -30,6 +34,10 @@ def max_upload_bytes() -> int:
     return settings.MAX_UPLOAD_MB * 1_000_000
 
 
+def max_weights_bytes() -> int:
+    return settings.MAX_MODEL_UPLOAD_MB * 1_000_000
+
+
 def limits() -> dict:
     return {"max_bytes": max_upload_bytes(), "max_pixels": int(settings.MAX_UPLOAD_MEGAPIXELS * 1_000_000)}
 
@@ -42,8 +50,11 @@ class CappedUploadHandler(FileUploadHandler):
     name in ``request.oversized_uploads`` for the view to report.
     """
 
+    def cap(self) -> int:
+        return max_upload_bytes()
+
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        if start + len(raw_data) > max_upload_bytes():
+        if start + len(raw_data) > self.cap():
             oversized = getattr(self.request, "oversized_uploads", [])
             oversized.append(self.file_name)
             self.request.oversized_uploads = oversized
@@ -52,6 +63,14 @@ class CappedUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None  # the next handler builds the file
+
+
+class WeightsUploadHandler(CappedUploadHandler):
+    """The Models page's weights upload: capped at MAX_MODEL_UPLOAD_MB instead of the image cap
+    (the view puts it in place of the image handlers, with Django's handler that spools to disk)."""
+
+    def cap(self) -> int:
+        return max_weights_bytes()
 
 
 def oversized_errors(request) -> list[dict]:

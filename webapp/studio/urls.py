@@ -16,6 +16,8 @@ def _per_person(view):
 urlpatterns = [
     path("", views.home, name="home"),
     path("models/", views.models_page, name="models"),
+    path("models/upload/", views.model_upload, name="model_upload"),
+    path("models/<str:name>/previews/<str:style>/", views.model_style_preview, name="model_style_preview"),
     path("models/<str:name>/styles/<int:index>/", views.model_style_thumbnail, name="model_style_thumbnail"),
     path("tools/stylize/styles/", _per_person(views.style_upload), name="style_upload"),
     path("tools/stylize/styles/<uuid:style_id>/delete/", views.style_delete, name="style_delete"),

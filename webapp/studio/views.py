@@ -2,13 +2,15 @@ import json
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from inference.errors import ImageRejected, InferenceError
-from inference.images import MAX_ASPECT_RATIO, ImageHeader
+from inference.images import MAX_ASPECT_RATIO, ImageHeader, limit_in_mb
 from inference.registry import all_models
 
 from .access import mine, owned, valid_uuids
@@ -16,7 +18,7 @@ from .files import download_stem, image_response
 from .models import Job, StyleImage
 from .style_bank import style_bank
 from .tools import TOOLS, chained_input
-from .uploads import check, decode, oversized_errors, stored_extension
+from .uploads import WeightsUploadHandler, check, decode, max_weights_bytes, oversized_errors, stored_extension
 from .visitors import visitor_token
 
 
@@ -201,7 +203,48 @@ def job_file(request: HttpRequest, job: Job, kind: str) -> HttpResponse:
 
 @require_GET
 def models_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "studio/models.html", {"specs": all_models()})
+    return render(request, "studio/models.html", {"specs": all_models(),
+                                                  "max_model_upload_mb": settings.MAX_MODEL_UPLOAD_MB})
+
+
+@csrf_exempt  # checked in _model_upload: the upload handlers must be swapped before anything reads the body
+@require_POST
+def model_upload(request: HttpRequest) -> JsonResponse:
+    """A staff member installs a weights file for one registry entry (the Models page's upload form)."""
+    if not request.user.is_staff:
+        return _model_error("Only staff members can install model weights.", status=403)
+    # Weights have their own cap instead of the image cap, and always go to disk, never to memory.
+    request.upload_handlers = [WeightsUploadHandler(request), TemporaryFileUploadHandler(request)]
+    return _model_upload(request)
+
+
+@csrf_protect
+def _model_upload(request: HttpRequest) -> JsonResponse:
+    from inference.registry import get_spec
+
+    from .model_install import import_upload
+
+    try:
+        spec = get_spec(request.POST.get("name") or "")
+    except InferenceError:
+        return _model_error("There is no such model.")
+    upload = request.FILES.get("weights")
+    if getattr(request, "oversized_uploads", None):
+        return _model_error(f"This weights file is larger than the {limit_in_mb(max_weights_bytes())} allowed.",
+                            status=413)
+    if upload is None:
+        return _model_error("Choose the weights file to upload.")
+    if spec.bundled:
+        return _model_error(f"{spec.title} ships with Atelier; it cannot be replaced from here.")
+    outcome = import_upload(spec.name, upload.temporary_file_path(), shown_as=upload.name)
+    if not outcome["ok"]:
+        return _model_error(outcome["message"])
+    return JsonResponse({"model": spec.name, "message": outcome["message"], "state": outcome["state"],
+                         "state_label": outcome["state_label"]}, status=201)
+
+
+def _model_error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"errors": [{"file": "", "message": message}]}, status=status)
 
 
 def _errors(message: str) -> JsonResponse:
@@ -266,3 +309,24 @@ def model_style_thumbnail(request: HttpRequest, name: str, index: int) -> HttpRe
     if spec.path.parent.resolve() not in path.parents or not path.is_file():
         raise Http404("No such style.")
     return FileResponse(path.open("rb"))  # content type from the file name
+
+
+@require_GET
+def model_style_preview(request: HttpRequest, name: str, style: str) -> HttpResponse:
+    """One style of an installed style model applied to the reference picture (inference/style_previews.py)."""
+    from django.http import FileResponse
+
+    from inference.registry import get_spec
+    from inference.style_previews import preview_path
+
+    try:
+        spec = get_spec(name)
+    except InferenceError:
+        raise Http404("No such model.") from None
+    path = preview_path(spec, "" if style == "style" else style)
+    if path is None or not path.is_file():
+        raise Http404("No such preview.")
+    response = FileResponse(path.open("rb"), content_type="image/webp")
+    # The address carries the weights' hash (style_bank), so a new file gets a new address.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

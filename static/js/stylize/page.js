@@ -88,8 +88,7 @@ function styleCard(group, style) {
   const weight = el("input", { type: "range", min: "0", max: "1", step: "0.05", value: "1", "aria-label": `Weight of ${style.name}` });
   const use = el("input", { type: "checkbox", "aria-label": `Use ${style.name}` });
   const card = el("div", { class: "style-card", "data-model": group.model, "data-key": style.key },
-    style.thumbnail ? el("img", { src: style.thumbnail, alt: "", loading: "lazy" }) : el("div", { class: "style-swatch" }, style.name.slice(0, 1)),
-    el("label", {}, use, " ", style.name));
+    cardPicture(group, style), el("label", {}, use, " ", style.name));
   if (group.arch !== "single") card.append(weight);
   const update = () => {
     card.classList.toggle("chosen", use.checked);
@@ -101,12 +100,40 @@ function styleCard(group, style) {
   return card;
 }
 
+// A style's card shows that style applied to the reference landscape (rendered once per weights file,
+// inference/style_previews.py), else the style's own picture; while a worker renders the preview, a
+// plain frame that says so, replaced as soon as the preview can be loaded.
+const PREVIEW_RETRY_MS = 3000;
+const PREVIEW_TRIES = 60;
+
+function previewImage(style) {
+  return el("img", { src: style.preview, alt: `${style.name} applied to a landscape`, loading: "lazy", class: "style-preview" });
+}
+
+function cardPicture(group, style) {
+  if (style.preview && style.preview_ready) return previewImage(style);
+  const fallback = style.thumbnail ? el("img", { src: style.thumbnail, alt: "", loading: "lazy", class: "style-thumbnail" })
+    : el("div", { class: "style-pending muted small" }, group.installed ? "preview being rendered" : "not installed");
+  if (style.preview) awaitPreview(style, fallback);
+  return fallback;
+}
+
+function awaitPreview(style, placeholder, tries = PREVIEW_TRIES) {
+  const probe = new Image();
+  probe.addEventListener("load", () => placeholder.replaceWith(previewImage(style)));
+  probe.addEventListener("error", () => {
+    if (tries > 1) setTimeout(() => awaitPreview(style, placeholder, tries - 1), PREVIEW_RETRY_MS);
+  });
+  probe.src = `${style.preview}&try=${tries}`; // a fresh address each time: no cached 404
+}
+
 function renderBank() {
   const root = $("style-bank");
   root.replaceChildren(...bank.map((group) => {
     const section = el("section", { class: "style-group", "data-model": group.model },
       el("h3", {}, group.title, " ", el("span", { class: "muted small" }, group.arch === "adain" ? "any picture" : group.arch === "multistyle" ? "blendable styles" : "one style")));
-    if (!group.installed) section.append(el("p", { class: "notice warning small" }, "Not installed: ", el("code", {}, group.install_command)));
+    if (!group.installed) section.append(el("p", { class: "notice warning small" }, "Not installed. ", group.install_help));
+    else if (group.state === "not official") section.append(el("p", { class: "muted small" }, group.state_label));
     const cards = el("div", { class: "style-cards" }, ...group.styles.map((style) => styleCard(group, style)));
     if (group.arch === "adain" && !group.styles.length) cards.append(el("p", { class: "muted small" }, "Add your own style images below."));
     section.append(cards);
@@ -137,6 +164,7 @@ async function choosePhoto(file) {
 $("strength").addEventListener("input", () => { $("strength-value").textContent = Number($("strength").value).toFixed(2); refresh(); });
 $("preserve-colour").addEventListener("change", refresh);
 
+$("add-style").addEventListener("click", () => $("style-upload").querySelector("input[type=file]").click());
 $("style-upload").querySelector("input[type=file]").addEventListener("change", async (event) => {
   const file = event.target.files[0];
   if (!file) return;

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 
 from inference import registry
 from inference.errors import InferenceError
+from inference.style_previews import render_previews_or_warn
 from webapp import processes
 from webapp.embedded_redis import EmbeddedRedis
 
@@ -32,9 +33,8 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, concurrency, no_fetch, **options):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database ready.")
-        if not no_fetch:
-            self.fetch_default_models()
-        self.report_missing_models()
+        failed = [] if no_fetch else self.fetch_default_models()
+        self.report_missing_models(already_reported=failed)
 
         self.remove_upload_leftovers()
         env = os.environ.copy()
@@ -73,7 +73,9 @@ class Command(BaseCommand):
         if leftovers:
             self.stdout.write(f"Removed {len(leftovers)} upload file(s) left by an interrupted request.")
 
-    def fetch_default_models(self):
+    def fetch_default_models(self) -> list[str]:
+        """Fetch what is missing; the names that could not be fetched (each reported with both ways in)."""
+        failed = []
         for spec in registry.REGISTRY.values():
             if not spec.default or spec.bundled or spec.installed:
                 continue
@@ -81,10 +83,19 @@ class Command(BaseCommand):
             try:
                 registry.fetch(spec)
             except InferenceError as exc:
-                self.stderr.write(self.style.WARNING(f"Could not fetch {spec.name}: {exc}"))
+                self.stderr.write(self.style.WARNING(
+                    f"Could not fetch {spec.name}: {exc} Its tool refuses jobs until it is installed. "
+                    f"{spec.install_help}"))
+                failed.append(spec.name)
+                continue
+            warning = render_previews_or_warn(spec)
+            if warning:
+                self.stderr.write(self.style.WARNING(warning))
+        return failed
 
-    def report_missing_models(self):
-        missing = [spec for spec in registry.REGISTRY.values() if spec.default and not spec.installed]
+    def report_missing_models(self, already_reported=()):
+        missing = [spec for spec in registry.REGISTRY.values()
+                   if spec.default and not spec.installed and spec.name not in already_reported]
         for spec in missing:
             self.stderr.write(self.style.WARNING(
-                f"Model {spec.name} is not installed; its tool refuses jobs until you run: {spec.install_command}"))
+                f"Model {spec.name} is not installed; its tool refuses jobs until it is. {spec.install_help}"))
