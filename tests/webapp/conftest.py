@@ -42,6 +42,17 @@ def client_factory():
     return Client
 
 
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Each test gets its own channel layer instance. In-process consumers run on the event loop
+    of their test's async_to_sync call; a test that fails before its disconnect leaves the shared
+    layer's receive lock held on a closed loop, and every later socket test would fail on it."""
+    from channels.layers import channel_layers
+
+    yield
+    channel_layers.backends.clear()
+
+
 def grey_photo(width: int = 96, height: int = 64, fmt: str = "PNG", seed: int = 0) -> bytes:
     """A procedural grey photo: soft gradients and blobs, encoded in `fmt`."""
     rng = np.random.default_rng(seed)
