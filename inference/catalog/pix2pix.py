@@ -4,9 +4,11 @@ The official generators come from junyanz/pytorch-CycleGAN-and-pix2pix
 (``scripts/download_pix2pix_model.sh`` fetches
 ``http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/<name>.pth``);
 all are unet_256 with BatchNorm (ngf 64, 8 levels) and no published hash.
-The bundled landscape demos are ``unet_small`` (ngf 16, 6 levels, still 256 px
-in and out). ``arch`` names the builder in :mod:`inference.nets.pix2pix`, which
-holds the configuration's depth and width.
+The bundled landscape demos are ``unet_small_resize`` (ngf 16, 6 levels, still
+256 px in and out, resize-convolutions instead of transposed ones on the way
+up, so no checkerboard). ``arch`` names the builder in
+:mod:`inference.nets.pix2pix`, which holds the configuration's depth, width
+and up-sampling.
 ``direction`` is the direction each was trained in on its official data set,
 i.e. which half of an A|B pair is the input. ``kind`` tells the studio what
 to let people draw: "sketch" (dark lines on white), "label_map" (flat colours,
@@ -50,7 +52,7 @@ SPECS: tuple[ModelSpec, ...] = (
         name="landscape-paint",
         family="pix2pix",
         task="sketch",
-        arch="unet_small",
+        arch="unet_small_resize",
         title="Landscape painter (label map)",
         url="",
         filename="landscape-paint.safetensors",
@@ -71,7 +73,7 @@ SPECS: tuple[ModelSpec, ...] = (
         name="landscape-sketch",
         family="pix2pix",
         task="sketch",
-        arch="unet_small",
+        arch="unet_small_resize",
         title="Landscape from a line drawing",
         url="",
         filename="landscape-sketch.safetensors",

@@ -7,6 +7,14 @@ two drawings of the same scene: its label map in the fixed palette of
 :mod:`inference.data.palette`, and a hand-drawn-looking line drawing of its
 outlines. Everything is deterministic for a seed.
 
+The drawings imitate what people make in the studio rather than tracing the
+picture exactly: label maps are painted with a brush (wobbly, jittered
+region edges; some regions are brush strokes and blobs with round caps,
+laid over each other, and the picture follows them), and line drawings vary
+in pen width, wobble, broken strokes, double strokes and hatching. Skies
+(clear, golden, dusk, overcast), water (colour, calm mirror or choppy,
+glitter or none) and mountains vary from scene to scene.
+
 ``python -m inference.data.landscapes --out DIR --kind paint|sketch`` writes
 the official pix2pix data set layout: ``DIR/train/*.png`` and ``DIR/val/*.png``,
 each file an A|B pair side by side (A = label map or line drawing, B = picture),
@@ -39,19 +47,20 @@ SKY, CLOUD, MOUNTAIN, SNOW, WATER, SAND, GRASS, ROCK, TREE = (
 
 @dataclass(frozen=True)
 class Scene:
-    """One landscape and its two drawings, all ``size`` x ``size``.
+    """One landscape and its two drawings, all ``size`` x ``size`` (a drawing not asked for is None).
 
     Attributes:
         picture: "RGB" rendering.
-        labels: (size, size) uint8 label indices into the palette.
+        labels: (size, size) uint8 label indices into the palette, as painted (edges wobble
+            around the picture's, the way a brush follows them).
         label_map: "RGB" image of ``labels`` in palette colours.
         sketch: "RGB" line drawing: dark strokes on white.
     """
 
     picture: Image.Image
-    labels: np.ndarray
-    label_map: Image.Image
-    sketch: Image.Image
+    labels: np.ndarray | None
+    label_map: Image.Image | None
+    sketch: Image.Image | None
 
 
 def _rgb(*values: float) -> np.ndarray:
@@ -86,6 +95,7 @@ class _Painter:
     """Draws one scene at ``r`` x ``r`` pixels into ``picture``, ``labels`` and ``strokes``."""
 
     def __init__(self, seed: int, r: int) -> None:
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.noise = ValueNoise(self.rng)
         self.r = r
@@ -97,6 +107,10 @@ class _Painter:
         self.strokes: list[tuple[list[tuple[float, float]], float]] = []  # (points in pixels, width)
 
     # -- helpers --------------------------------------------------------------------------------
+
+    def drawing_rng(self, kind: str) -> np.random.Generator:
+        """The random stream of one drawing, apart from the scene's: each drawing can be made alone."""
+        return np.random.default_rng([self.seed, 1 + KINDS.index(kind)])
 
     def uniform(self, low: float, high: float) -> float:
         return float(self.rng.uniform(low, high))
@@ -135,7 +149,8 @@ class _Painter:
     def compose(self) -> None:
         rng = self.rng
         self.horizon = self.uniform(0.36, 0.6)
-        self.golden = rng.random() < 0.25
+        self.mood = str(rng.choice(["clear", "clear", "clear", "golden", "dusk", "overcast", "hazy"]))
+        self.golden = self.mood in ("golden", "dusk")
         self.sun = np.array([self.uniform(0.1, 0.9), self.uniform(0.05, self.horizon - 0.12)], dtype=np.float32)
         self.sun_side = 1.0 if self.sun[0] < 0.5 else -1.0  # light from the left (+1) or the right (-1)
         self.layout = str(rng.choice(["lake", "sea", "meadow", "lake", "meadow"]))
@@ -146,13 +161,28 @@ class _Painter:
         self.ground()
         self.rocks()
         self.trees()
+        self.brush_strokes()
         self.finish()
 
     def sky(self) -> None:
-        if self.golden:
+        if self.mood == "golden":
             zenith = _rgb(self.uniform(50, 80), self.uniform(80, 110), self.uniform(150, 185))
             self.horizon_colour = _rgb(self.uniform(240, 255), self.uniform(175, 205), self.uniform(125, 160))
             self.sun_colour = _rgb(255, 190, 110)
+        elif self.mood == "dusk":
+            zenith = _rgb(self.uniform(40, 70), self.uniform(40, 70), self.uniform(100, 140))
+            self.horizon_colour = _rgb(self.uniform(220, 250), self.uniform(130, 170), self.uniform(150, 190))
+            self.sun_colour = _rgb(255, 160, 120)
+        elif self.mood == "overcast":
+            grey = self.uniform(120, 170)
+            zenith = _rgb(grey, grey + 5, grey + 15)
+            top = self.uniform(185, 220)
+            self.horizon_colour = _rgb(top, top + 3, top + 8)
+            self.sun_colour = _rgb(225, 225, 225)
+        elif self.mood == "hazy":
+            zenith = _rgb(self.uniform(90, 130), self.uniform(140, 170), self.uniform(200, 230))
+            self.horizon_colour = _rgb(self.uniform(215, 235), self.uniform(220, 235), self.uniform(225, 240))
+            self.sun_colour = _rgb(255, 250, 235)
         else:
             zenith = _rgb(self.uniform(30, 70), self.uniform(95, 135), self.uniform(185, 230))
             self.horizon_colour = _rgb(self.uniform(170, 210), self.uniform(200, 225), self.uniform(225, 245))
@@ -161,17 +191,22 @@ class _Painter:
         self.picture[:] = _mix(zenith, self.horizon_colour, t)
         distance = np.hypot(self.x - self.sun[0], (self.y - self.sun[1]) * 1.3)
         glow = 0.35 * np.exp(-distance / 0.16) + 0.6 * np.exp(-((distance / 0.03) ** 2))
-        self.picture += glow[..., None] * self.sun_colour * (0.7 if self.golden else 0.5)
+        strength = {"golden": 0.7, "dusk": 0.6, "overcast": 0.08}.get(self.mood, 0.5)
+        self.picture += glow[..., None] * self.sun_colour * strength
+        self.zenith = zenith
 
     def clouds(self) -> None:
         coverage = self.uniform(0.0, 1.0) ** 1.2
+        if self.mood == "overcast":
+            coverage = self.uniform(0.6, 1.0)
         if coverage < 0.1:
             return
         view = self.view(0.0, self.horizon)
         above = np.maximum(self.horizon + 0.12 - view.y, 0.05)
         z = 1.0 / above  # clouds are a layer seen in perspective: flatter near the horizon
-        u = (view.x - 0.5) * z * 0.5 + self.uniform(0, 50)
-        v = z * 0.9
+        streaks = self.uniform(0.25, 1.0) if self.rng.random() < 0.3 else 1.0  # < 1: long thin streaks
+        u = (view.x - 0.5) * z * 0.5 * streaks + self.uniform(0, 50)
+        v = z * 0.9 * self.uniform(0.7, 1.4)
         shape = self.noise.fbm(u, v, 3, gain=0.5)
         detail = self.noise.fbm(u * 4, v * 4, 4)
         density = shape + 0.18 * (detail - 0.5)
@@ -189,11 +224,13 @@ class _Painter:
 
     def mountains(self) -> None:
         ranges = int(self.rng.choice([0, 1, 1, 2, 2, 3]))
-        palettes = [_rgb(80, 86, 118), _rgb(112, 98, 86), _rgb(76, 96, 82), _rgb(104, 100, 112)]
-        base = palettes[int(self.rng.integers(len(palettes)))]
+        palettes = [_rgb(80, 86, 118), _rgb(112, 98, 86), _rgb(76, 96, 82), _rgb(104, 100, 112),
+                    _rgb(140, 96, 70), _rgb(60, 66, 78), _rgb(96, 112, 70), _rgb(130, 120, 110)]
+        base = palettes[int(self.rng.integers(len(palettes)))] * self.uniform(0.85, 1.15)
+        tall = self.uniform(0.8, 1.35)  # gentle hills to steep peaks
         for k in range(ranges):
             far = 1.0 - k / ranges  # 1 for the backmost range
-            height = self.uniform(0.12, 0.32) * (0.55 + 0.5 * far) * self.horizon / 0.5
+            height = self.uniform(0.12, 0.32) * tall * (0.55 + 0.5 * far) * self.horizon / 0.5
             centre, spread = self.uniform(0.0, 1.0), self.uniform(0.4, 1.0)
             envelope = np.clip(1.25 - np.abs(self.xs - centre) / spread, 0.1, 1.0)
             ridge = self.noise.ridged(self.xs * self.uniform(2.0, 4.5) + 20 * k, np.full_like(self.xs, 7.3 * k), 6)
@@ -254,7 +291,9 @@ class _Painter:
         u, v = self.ground_plane(view)
 
         # Meadow everywhere below the horizon; water and sand are laid over it.
-        grass_base = [_rgb(86, 140, 48), _rgb(130, 138, 62), _rgb(58, 112, 42), _rgb(100, 150, 60)][int(self.rng.integers(4))]
+        grass_base = [_rgb(86, 140, 48), _rgb(130, 138, 62), _rgb(58, 112, 42), _rgb(100, 150, 60),
+                      _rgb(150, 140, 70), _rgb(70, 125, 70)][int(self.rng.integers(6))]
+        self.grass_base = grass_base
         patches = self.noise.fbm(u * 0.5, v * 0.5, 4)
         clumps = self.noise.fbm(u * 6, v * 6, 3)
         fine = self.noise.fbm(view.x * 260, view.y * 110, 2)  # screen-space blades, strongest in front
@@ -282,19 +321,27 @@ class _Painter:
         water = (view.y >= far_shore[None, :]) & (view.y < shore[None, :])
 
         # Reflection: the scene above the far shore mirrored, broken up by ripples.
-        wave = self.noise.fbm(u * 1.2, v * 22, 4) - 0.5
-        mirror_y = 2 * far_shore[None, :] - view.y + wave * 0.03 * np.clip(depth, 0.05, 1)
+        # Calm water is a mirror; choppy water breaks the reflection and shows its own colour.
+        choppy = self.uniform(0.0, 1.0)
+        scale = self.uniform(0.6, 1.8)
+        wave = self.noise.fbm(u * 1.2 * scale, v * 22 * scale, 4) - 0.5
+        mirror_y = 2 * far_shore[None, :] - view.y + wave * (0.01 + 0.05 * choppy) * np.clip(depth, 0.05, 1)
         mirror_x = view.x + wave * 0.012
         rows = np.clip((mirror_y * self.r).astype(np.int64), 0, self.r - 1)
         cols = np.clip((mirror_x * self.r).astype(np.int64), 0, self.r - 1)
         reflected = self.picture[rows, cols]
-        deep = _mix(_rgb(18, 55, 90), _rgb(22, 85, 105), self.uniform(0, 1))
-        fresnel = np.clip(0.2 + 0.6 * depth, 0, 0.85)
-        colour = _mix(reflected * 0.9, deep, fresnel) * (1 + 0.2 * wave)[..., None]
-        sparkle = smoothstep(0.62, 0.8, self.noise.fbm(u * 2.5, v * 45, 3))
-        glitter = np.exp(-np.abs(view.x - self.sun[0]) / (0.03 + 0.05 * depth)) * sparkle
-        colour = colour + glitter[..., None] * self.sun_colour * 0.7
+        deep = self.water_colour()
+        fresnel = np.clip(0.1 + 0.3 * choppy + (0.3 + 0.3 * choppy) * depth, 0, 0.9)
+        colour = _mix(reflected * 0.9, deep, fresnel) * (1 + (0.1 + 0.25 * choppy) * wave)[..., None]
+        if self.mood not in ("overcast", "hazy") and self.rng.random() < 0.6:  # sun glitter, not on every lake
+            sparkle = smoothstep(0.62, 0.8, self.noise.fbm(u * 2.5 * scale, v * 45 * scale, 3))
+            glitter = np.exp(-np.abs(view.x - self.sun[0]) / (0.03 + 0.05 * depth)) * sparkle
+            colour = colour + glitter[..., None] * self.sun_colour * self.uniform(0.2, 0.7)
         self.paint(view, water, colour, WATER)
+        if self.layout == "sea" and self.rng.random() < 0.6:  # surf along the beach
+            foam = np.abs(view.y - (shore[None, :] - 0.012 * span * (1 + self.noise.fbm(view.x * 30, view.y * 5, 2))))
+            surf = water & (foam < 0.006 * span * self.uniform(0.5, 2.0))
+            self.paint(view, surf * 0.8, _rgb(235, 240, 240), None)
         self.water_lines(far_shore, shore)
 
         if self.layout == "sea" or self.rng.random() < 0.6:  # a beach along the near shore
@@ -307,6 +354,12 @@ class _Painter:
             wet = np.exp(-np.maximum(view.y - shore[None, :], 0) / (0.018 * span))
             sand = _mix(sand, _rgb(150, 135, 105), wet * 0.6)
             self.paint(view, beach, sand, SAND)
+
+    def water_colour(self) -> np.ndarray:
+        """The colour of deep water: blue, turquoise, green-grey or slate."""
+        choices = [_rgb(18, 55, 90), _rgb(22, 85, 105), _rgb(30, 110, 120), _rgb(45, 75, 70),
+                   _rgb(40, 60, 80), _rgb(15, 40, 70), _rgb(60, 100, 110)]
+        return choices[int(self.rng.integers(len(choices)))] * self.uniform(0.8, 1.2)
 
     def water_lines(self, far_shore: np.ndarray, shore: np.ndarray) -> None:
         for _ in range(int(self.rng.integers(3, 12))):
@@ -431,6 +484,103 @@ class _Painter:
             cx, cyy = px + np.cos(a) * radius * 0.4, cy + np.sin(a) * radius * 0.4
             self.stroke([(cx - radius * 0.2, cyy), (cx, cyy - radius * 0.12), (cx + radius * 0.2, cyy)], 1.2 + 1.5 * depth)
 
+    def brush_strokes(self) -> None:
+        """Regions shaped the way people paint them: round-capped strokes and blobs, laid over the scene.
+
+        A river or pond of water, a patch of forest, a sand path, a rock, a
+        cloud or a snow field, each a thick polyline or a cluster of dabs
+        with wobbly edges; the picture is painted with the texture of its
+        label, so the model learns pictures for brush-shaped regions too.
+        """
+        for _ in range(int(self.rng.choice([0, 0, 1, 1, 2, 3, 4]))):
+            label = int(self.rng.choice([WATER, WATER, TREE, TREE, ROCK, SAND, GRASS, CLOUD, SNOW, MOUNTAIN]))
+            if label in (CLOUD,):
+                y0, y1 = 0.03, self.horizon - 0.05
+            elif label in (SNOW, MOUNTAIN):
+                y0, y1 = self.horizon - 0.25, self.horizon - 0.02
+            else:
+                y0, y1 = self.horizon + 0.03, 1.0
+            if y1 - y0 < 0.05:
+                continue
+            stroke = label != ROCK and self.rng.random() < 0.6  # rocks are dabbed, never dragged
+            mask = self._brush_mask(y0, y1, flat=label in (WATER, SAND, GRASS, CLOUD), stroke=stroke)
+            if mask is None:
+                continue
+            rows, cols = np.nonzero(mask)
+            view = self.view(rows.min() / self.r, (rows.max() + 1) / self.r, cols.min() / self.r, (cols.max() + 1) / self.r)
+            inside = mask[view.slices]
+            if label == SNOW:  # snow only where there is something to lie on
+                inside = inside & np.isin(self.labels[view.slices], (MOUNTAIN, SNOW, ROCK))
+            self.paint(view, inside.astype(np.float32), self.texture(label, view), label)
+
+    def _brush_mask(self, y0: float, y1: float, *, flat: bool, stroke: bool) -> np.ndarray | None:
+        """(r, r) bool: a thick round-capped stroke or a cluster of dabs between rows y0 and y1, edges jittered."""
+        r, rng = self.r, self.rng
+        canvas = Image.new("L", (r, r), 0)
+        draw = ImageDraw.Draw(canvas)
+        cy, cx = self.uniform(y0, y1), self.uniform(0.05, 0.95)
+        depth = float(np.clip(self.depth(cy), 0.2, 1.0)) if cy > self.horizon else 0.6
+        width = self.uniform(0.03, 0.14) * depth * r
+        if stroke:  # a stroke: a wandering polyline, flatter for lying things
+            points = [(cx * r, cy * r)]
+            heading = self.uniform(-0.5, 0.5) if flat else self.uniform(0, 2 * np.pi)
+            for _ in range(int(rng.integers(2, 7))):
+                heading += self.uniform(-0.8, 0.8)
+                step = self.uniform(0.04, 0.14) * r
+                x, y = points[-1]
+                dx, dy = np.cos(heading) * step, np.sin(heading) * step * (0.35 if flat else 1.0)
+                points.append((x + dx * (1 if rng.random() < 0.5 else -1), float(np.clip(y + dy, y0 * r, y1 * r))))
+            draw.line(points, fill=255, width=max(2, int(width)), joint="curve")
+            for x, y in (points[0], points[-1]):  # round caps
+                draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=255)
+        else:  # a blob: overlapping dabs, as when a region is filled in with a round brush
+            spread = self.uniform(0.03, 0.12) * depth
+            for _ in range(int(rng.integers(3, 10))):
+                x = (cx + self.uniform(-spread, spread) * (2 if flat else 1)) * r
+                y = (cy + self.uniform(-spread, spread) * (0.5 if flat else 1)) * r
+                w = width * self.uniform(0.6, 1.4)
+                draw.ellipse((x - w, y - w * (0.6 if flat else 1), x + w, y + w * (0.6 if flat else 1)), fill=255)
+        mask = np.asarray(canvas) > 127
+        if not mask.any():
+            return None
+        # Jittered edges: a brush never leaves a perfectly smooth outline.
+        mask = _warped(self, mask, self.uniform(0.002, 0.008), 30, 700)
+        return mask if mask.any() else None
+
+    def texture(self, label: int, view: _View) -> np.ndarray:
+        """A textured, lit colour for ``label`` over ``view``: what a brush region of that label shows."""
+        noise, x, y = self.noise, view.x, view.y
+        grain = noise.fbm(x * 60 + label * 17, y * 60, 3)
+        fine = noise.fbm(x * 250 + label * 13, y * 250, 2)
+        depth = np.clip(self.depth(y), 0.02, 1.0)
+        haze = np.clip((1 - depth) ** 6 * 0.5, 0, 0.5)
+        if label == WATER:
+            ripple = noise.fbm(x * 8 / depth, y * 160, 3) - 0.5
+            colour = _mix(self.water_colour(), self.horizon_colour, 0.25 + 0.3 * (1 - depth))
+            colour = colour * (1 + 0.3 * ripple)[..., None]
+        elif label == TREE:
+            base = _mix(_rgb(28, 70, 36), _rgb(80, 120, 46), self.uniform(0, 1))
+            light = np.clip(0.6 + 0.8 * (grain - 0.5) + 0.4 * (fine - 0.5) - 0.3 * (noise.fbm(x * 20, y * 20, 2) - 0.5), 0.3, 1.3)
+            colour = base * light[..., None]
+        elif label == ROCK:
+            base = _mix(_rgb(118, 112, 106), _rgb(150, 134, 112), self.uniform(0, 1))
+            colour = base * (0.7 + 0.6 * grain * (0.8 + 0.4 * fine))[..., None]
+        elif label == SAND:
+            colour = _mix(_rgb(196, 176, 128), _rgb(240, 224, 172), grain) * (0.93 + 0.14 * fine)[..., None]
+        elif label == GRASS:
+            base = getattr(self, "grass_base", _rgb(86, 140, 48))
+            colour = _mix(base * 0.75, base * 1.2, grain) * (0.85 + 0.3 * fine)[..., None]
+        elif label == CLOUD:
+            colour = _mix(_rgb(250, 250, 252), _mix(self.horizon_colour, _rgb(120, 125, 140), 0.5), grain * 0.7)
+            return colour
+        elif label == SNOW:
+            colour = _mix(_rgb(242, 246, 252), _rgb(160, 175, 205), grain * 0.7)
+            return colour
+        else:  # MOUNTAIN
+            colour = _rgb(96, 96, 110) * (0.75 + 0.5 * grain)[..., None]
+            return _mix(colour, self.horizon_colour, 0.3)
+        return _mix(colour, np.broadcast_to(self.horizon_colour, colour.shape), haze)
+
     def finish(self) -> None:
         vignette = 1 - 0.3 * ((self.x - 0.5) ** 2 + (self.y - 0.5) ** 2)
         self.picture *= vignette[..., None]
@@ -451,34 +601,96 @@ def _shift_max(mask: np.ndarray, radius: int) -> np.ndarray:
     return out
 
 
-def _line_drawing(painter: _Painter) -> np.ndarray:
-    """Outlines of the label regions plus the texture strokes, hand-drawn: (r, r) uint8 grey."""
-    r, rng, noise = painter.r, painter.rng, painter.noise
-    # A smooth warp makes the outlines wobble like a hand-drawn line.
-    amplitude = 0.006 * rng.uniform(0.5, 1.5)
-    wx = (noise.fbm(painter.x * 6 + 100, painter.y * 6, 3) - 0.5) * amplitude
-    wy = (noise.fbm(painter.x * 6 + 200, painter.y * 6, 3) - 0.5) * amplitude
+def _smooth_field(painter: _Painter, frequency: float, salt: float, octaves: int = 3) -> np.ndarray:
+    """fBm over the canvas, (r, r); a slow field is computed on a coarser grid and repeated (same look, less time)."""
+    r = painter.r
+    step = 4 if frequency * 2 ** (octaves - 1) <= 48 and r % 4 == 0 else 1
+    coords = (np.arange(0, r, step, dtype=np.float32) + step / 2) / r
+    y, x = np.meshgrid(coords, coords, indexing="ij")
+    field = painter.noise.fbm(x * frequency + salt, y * frequency, octaves)
+    return np.repeat(np.repeat(field, step, axis=0), step, axis=1) if step > 1 else field
+
+
+def _warped(painter: _Painter, labels: np.ndarray, amplitude: float, frequency: float, salt: float) -> np.ndarray:
+    """``labels`` looked up through a smooth random displacement of up to ``amplitude`` (hand wobble)."""
+    r = painter.r
+    octaves = 3 if frequency <= 10 else 2
+    wx = (_smooth_field(painter, frequency, salt, octaves) - 0.5) * amplitude
+    wy = (_smooth_field(painter, frequency, salt + 100, octaves) - 0.5) * amplitude
     rows = np.clip(((painter.y + wy) * r).astype(np.int64), 0, r - 1)
     cols = np.clip(((painter.x + wx) * r).astype(np.int64), 0, r - 1)
-    labels = painter.labels[rows, cols]
-    edges = np.zeros((r, r), dtype=bool)
+    return labels[rows, cols]
+
+
+def _edges(labels: np.ndarray) -> np.ndarray:
+    edges = np.zeros(labels.shape, dtype=bool)
     edges[:, :-1] |= labels[:, :-1] != labels[:, 1:]
     edges[:-1, :] |= labels[:-1, :] != labels[1:, :]
-    # Skip a few short stretches, as a drawing does not close every outline.
-    edges &= noise.fbm(painter.x * 25 + 300, painter.y * 25, 2) > 0.2
+    return edges
+
+
+def _line_drawing(painter: _Painter) -> np.ndarray:
+    """Outlines of the label regions plus the texture strokes, hand-drawn: (r, r) uint8 grey.
+
+    Each drawing gets its own style: pen width (thin pen to marker), wobble,
+    broken strokes, ink (black pen or grey pencil), sometimes doubled
+    (sketchy) outlines and hatching in the shadows.
+    """
+    r, rng, noise = painter.r, painter.drawing_rng("sketch"), painter.noise
+    scale = r / 512  # widths below are in pixels at 512
+    width = rng.uniform(0.6, 2.6)  # pen width factor
+    wobble = 0.003 + 0.012 * rng.uniform(0, 1) ** 2
+    gaps = rng.choice([0.0, 0.15, 0.2, 0.25, 0.35])  # how often a stroke breaks off
+    pencil = rng.random() < 0.35
+    doubled = rng.random() < 0.3
+    hatching = rng.random() < 0.35
+    # A smooth warp makes the outlines wobble like a hand-drawn line.
+    edges = _edges(_warped(painter, painter.labels, wobble, 6, 100))
+    if doubled:  # a second, differently wobbling pass over the same outlines
+        edges |= _edges(_warped(painter, painter.labels, wobble * 1.5, 9, 900)) & (
+            _smooth_field(painter, 12, 950, 2) > 0.4)
+    # Skip short stretches, as a drawing does not close every outline.
+    edges &= _smooth_field(painter, 25, 300, 2) > gaps
     # Pressure: the stroke width varies slowly along the lines.
-    pressure = noise.fbm(painter.x * 4 + 400, painter.y * 4, 2)
-    thick = _shift_max(edges, 1)
-    thicker = _shift_max(edges, 2)
-    ink = np.where(pressure > 0.62, thicker, np.where(pressure > 0.3, thick, edges | _shift_max(edges, 1) & (pressure > 0.2)))
-    darkness = 0.75 + 0.25 * noise.fbm(painter.x * 10 + 500, painter.y * 10, 2)
-    canvas = Image.fromarray(np.uint8(255 - 255 * darkness * ink))
+    pressure = _smooth_field(painter, 4, 400, 2)
+    base = max(0, int(round(width * scale * 1.2)) - 1)
+    ink = _shift_max(edges, base) if base else edges.copy()
+    ink |= _shift_max(edges, base + 1) & (pressure > 0.62)
+    if pencil:
+        darkness = (0.62 + 0.25 * _smooth_field(painter, 10, 500, 2)) * (
+            0.8 + 0.2 * noise.fbm(painter.x * 300 + 550, painter.y * 300, 1))  # graphite grain
+    else:
+        darkness = 0.8 + 0.2 * _smooth_field(painter, 10, 500, 2)
+    amount = darkness * ink
+    if hatching:
+        # Parallel strokes over the darker parts of mountains, rocks and trees.
+        luminance = painter.picture.mean(axis=2)
+        solid = np.isin(painter.labels, (MOUNTAIN, ROCK, TREE))
+        if solid.any():
+            shade = solid & (luminance < np.percentile(luminance[solid], rng.uniform(25, 55)))
+            angle = rng.uniform(0.5, 1.1) * (1 if rng.random() < 0.5 else -1)
+            period = rng.uniform(6, 12) * scale
+            along = (painter.x * np.cos(angle) + painter.y * np.sin(angle)) * r / period
+            lines = (along % 1.0) < max(0.12, 1.2 * scale / period)
+            hatch = shade & lines & (_smooth_field(painter, 20, 600, 2) > 0.35)
+            amount = np.maximum(amount, hatch * darkness * 0.8)
+    canvas = Image.fromarray(np.uint8(255 - 255 * np.clip(amount, 0, 1)))
     draw = ImageDraw.Draw(canvas)
-    for points, width in painter.strokes:
-        jittered = [(x + rng.normal(0, 0.6), y + rng.normal(0, 0.6)) for x, y in points]
-        grey = int(rng.uniform(20, 80))
-        draw.line(jittered, fill=grey, width=max(1, int(round(width * r / 512 * 1.3))), joint="curve")
+    grey_range = (60, 130) if pencil else (15, 80)
+    for points, stroke_width in painter.strokes:
+        if rng.random() < gaps * 0.5:
+            continue
+        jittered = [(x + rng.normal(0, 0.6 + wobble * 100), y + rng.normal(0, 0.6 + wobble * 100)) for x, y in points]
+        grey = int(rng.uniform(*grey_range))
+        draw.line(jittered, fill=grey, width=max(1, int(round(stroke_width * scale * 1.3 * width))), joint="curve")
     return np.asarray(canvas)
+
+
+def _painted_labels(painter: _Painter) -> np.ndarray:
+    """The label map as a person paints it: region edges wobbling and jittered at two scales."""
+    rng = painter.drawing_rng("paint")
+    labels = _warped(painter, painter.labels, rng.uniform(0.004, 0.02), rng.uniform(3, 8), 1200)
+    return _warped(painter, labels, rng.uniform(0.002, 0.008), rng.uniform(25, 50), 1400)
 
 
 def _downsample(array: np.ndarray, size: int) -> Image.Image:
@@ -486,17 +698,25 @@ def _downsample(array: np.ndarray, size: int) -> Image.Image:
     return Image.fromarray(array, mode).resize((size, size), Image.Resampling.LANCZOS)
 
 
-def render_scene(seed: int, size: int = 256) -> Scene:
-    """Draw the landscape of ``seed`` at ``size`` x ``size`` (same seed and size, same pixels)."""
+def render_scene(seed: int, size: int = 256, kinds: Sequence[str] = KINDS) -> Scene:
+    """Draw the landscape of ``seed`` at ``size`` x ``size`` (same seed and size, same pixels).
+
+    ``kinds`` names the drawings to make ("paint": ``labels`` and ``label_map``,
+    "sketch": ``sketch``); the others are None. Each drawing has its own
+    random stream, so it comes out the same whether or not the other is made.
+    """
     if size < 16:
         raise ValueError(f"size must be at least 16, got {size}")
     painter = _Painter(seed, size * SUPERSAMPLE)
     painter.compose()
     picture = _downsample(np.uint8(np.clip(painter.picture, 0, 1) * 255 + 0.5), size)
-    # Labels are taken at the centre of each output pixel: no blended, unknown colours.
-    labels = painter.labels[SUPERSAMPLE // 2::SUPERSAMPLE, SUPERSAMPLE // 2::SUPERSAMPLE].copy()
-    label_map = Image.fromarray(np.asarray(LABEL_RGB, dtype=np.uint8)[labels], "RGB")
-    sketch = _downsample(_line_drawing(painter), size).convert("RGB")
+    labels = label_map = sketch = None
+    if "paint" in kinds:
+        # Labels are taken at the centre of each output pixel: no blended, unknown colours.
+        labels = _painted_labels(painter)[SUPERSAMPLE // 2::SUPERSAMPLE, SUPERSAMPLE // 2::SUPERSAMPLE].copy()
+        label_map = Image.fromarray(np.asarray(LABEL_RGB, dtype=np.uint8)[labels], "RGB")
+    if "sketch" in kinds:
+        sketch = _downsample(_line_drawing(painter), size).convert("RGB")
     return Scene(picture=picture, labels=labels, label_map=label_map, sketch=sketch)
 
 
@@ -541,7 +761,7 @@ def write_dataset(out: Path, *, kind: str, count: int, size: int = 256, seed: in
     if keep_existing:
         jobs = [(split, i) for split, i in jobs if not (out / split / f"{i:05d}{extension}").is_file()]
     for split, index in tqdm(jobs, desc=f"landscapes ({kind})", unit="pair", disable=not progress, file=sys.stderr):
-        scene = render_scene(scene_seed(seed, split, index), size)
+        scene = render_scene(scene_seed(seed, split, index), size, kinds=(kind,))
         target = out / split / f"{index:05d}{extension}"
         encoded = io.BytesIO()
         if extension == ".jpg":

@@ -33,6 +33,9 @@ from ..errors import CheckpointError, InferenceError
 from .init import init_weights
 
 NORMS = ("batch", "instance")
+# How a U-Net level doubles the resolution on the way up: the official
+# transposed 4x4 convolution, or a resize followed by a 3x3 convolution.
+UPSAMPLINGS = ("transpose", "resize")
 DROPOUT_P = 0.5  # pix2pix's dropout, applied in the ngf*8 middle blocks
 
 LayerCall = Callable[[nn.Module, Tensor], Tensor]
@@ -49,6 +52,36 @@ def _norm_layer(norm: str, channels: int) -> nn.Module:
 
 def _call(layer: nn.Module, x: Tensor) -> Tensor:
     return layer(x)
+
+
+class ResizeConv2d(nn.Module):
+    """Doubles the resolution by bilinear resizing, then a 3 x 3 convolution.
+
+    A stride-2 transposed convolution gives each output pixel of a 2 x 2 cell
+    a different subset of its kernel taps, which leaves a 2-pixel grid
+    (checkerboard) in the pictures unless training happens to balance the
+    taps (Odena, Dumoulin, Olah, "Deconvolution and Checkerboard Artifacts",
+    Distill 2016). Resizing first gives every output pixel the same kernel.
+    The weights sit under ``conv``, so a file of this kind never loads into
+    the official layout by mistake (and the other way round).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, *, bias: bool = True) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=1, padding=1, bias=bias,
+                              padding_mode="replicate")
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x: (N, C, H, W) -> (N, out_channels, 2 H, 2 W)."""
+        return self.conv(nn.functional.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False))
+
+
+def _upsampling(upsample: str, in_channels: int, out_channels: int, *, bias: bool) -> nn.Module:
+    if upsample == "transpose":
+        return nn.ConvTranspose2d(in_channels, out_channels, kernel_size=4, stride=2, padding=1, bias=bias)
+    if upsample == "resize":
+        return ResizeConv2d(in_channels, out_channels, bias=bias)
+    raise ValueError(f"upsample must be one of {', '.join(UPSAMPLINGS)}, got {upsample!r}")
 
 
 class UnetSkipConnectionBlock(nn.Module):
@@ -72,6 +105,7 @@ class UnetSkipConnectionBlock(nn.Module):
         outermost, innermost: position of the level.
         norm: "batch" (pix2pix) or "instance".
         use_dropout: dropout (p=0.5) after the up-norm, official for the ngf*8 middle levels.
+        upsample: "transpose" (official) or "resize" (:class:`ResizeConv2d`, no checkerboard).
     """
 
     def __init__(
@@ -85,6 +119,7 @@ class UnetSkipConnectionBlock(nn.Module):
         innermost: bool = False,
         norm: str = "batch",
         use_dropout: bool = False,
+        upsample: str = "transpose",
     ) -> None:
         super().__init__()
         self.outermost = outermost
@@ -98,13 +133,13 @@ class UnetSkipConnectionBlock(nn.Module):
         uprelu = nn.ReLU(inplace=True)
 
         if outermost:
-            upconv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, kernel_size=4, stride=2, padding=1)
+            upconv = _upsampling(upsample, inner_nc * 2, outer_nc, bias=True)
             layers = [downconv, submodule, uprelu, upconv, nn.Tanh()]
         elif innermost:
-            upconv = nn.ConvTranspose2d(inner_nc, outer_nc, kernel_size=4, stride=2, padding=1, bias=use_bias)
+            upconv = _upsampling(upsample, inner_nc, outer_nc, bias=use_bias)
             layers = [downrelu, downconv, uprelu, upconv, _norm_layer(norm, outer_nc)]
         else:
-            upconv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, kernel_size=4, stride=2, padding=1, bias=use_bias)
+            upconv = _upsampling(upsample, inner_nc * 2, outer_nc, bias=use_bias)
             layers = [downrelu, downconv, _norm_layer(norm, inner_nc), submodule,
                       uprelu, upconv, _norm_layer(norm, outer_nc)]
             if use_dropout:
@@ -153,22 +188,26 @@ class UnetGenerator(nn.Module):
         ngf: filters of the outermost convolution.
         norm: "batch" (released models) or "instance".
         use_dropout: dropout in the 8 ngf middle levels (pix2pix trains with it).
+        upsample: "transpose" (official; released files) or "resize" (resize-convolution,
+            Atelier's bundled demos: no checkerboard).
     """
 
     def __init__(self, input_nc: int = 3, output_nc: int = 3, num_downs: int = 8, ngf: int = 64,
-                 norm: str = "batch", use_dropout: bool = True) -> None:
+                 norm: str = "batch", use_dropout: bool = True, upsample: str = "transpose") -> None:
         super().__init__()
         if num_downs < 5:
             raise ValueError(f"num_downs must be at least 5, got {num_downs}")
         self.num_downs = num_downs
-        block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, innermost=True, norm=norm)
+        self.upsample = upsample
+        level = {"norm": norm, "upsample": upsample}
+        block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, innermost=True, **level)
         for _ in range(num_downs - 5):
-            block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, submodule=block, norm=norm, use_dropout=use_dropout)
-        block = UnetSkipConnectionBlock(ngf * 4, ngf * 8, submodule=block, norm=norm)
-        block = UnetSkipConnectionBlock(ngf * 2, ngf * 4, submodule=block, norm=norm)
-        block = UnetSkipConnectionBlock(ngf, ngf * 2, submodule=block, norm=norm)
+            block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, submodule=block, use_dropout=use_dropout, **level)
+        block = UnetSkipConnectionBlock(ngf * 4, ngf * 8, submodule=block, **level)
+        block = UnetSkipConnectionBlock(ngf * 2, ngf * 4, submodule=block, **level)
+        block = UnetSkipConnectionBlock(ngf, ngf * 2, submodule=block, **level)
         self.model = UnetSkipConnectionBlock(output_nc, ngf, input_nc=input_nc, submodule=block,
-                                             outermost=True, norm=norm)
+                                             outermost=True, **level)
 
     @property
     def multiple(self) -> int:
@@ -236,22 +275,31 @@ def unet_128(*, ngf: int = 64, input_nc: int = 3, output_nc: int = 3, norm: str 
 
 def unet_small(*, ngf: int = 16, input_nc: int = 3, output_nc: int = 3, norm: str = "batch",
                use_dropout: bool = True) -> UnetGenerator:
-    """Atelier's bundled landscape demos: 6 levels, ngf 16, 256 x 256 in and out, fast on a CPU."""
+    """Atelier's first bundled landscape demos: 6 levels, ngf 16, 256 x 256 in and out, fast on a CPU."""
     return UnetGenerator(input_nc, output_nc, num_downs=6, ngf=ngf, norm=norm, use_dropout=use_dropout)
 
 
+def unet_small_resize(*, ngf: int = 16, input_nc: int = 3, output_nc: int = 3, norm: str = "batch",
+                      use_dropout: bool = True) -> UnetGenerator:
+    """``unet_small`` with resize-convolutions on the way up: today's bundled demos, no checkerboard."""
+    return UnetGenerator(input_nc, output_nc, num_downs=6, ngf=ngf, norm=norm, use_dropout=use_dropout,
+                         upsample="resize")
+
+
 # spec.arch -> builder of that published configuration
-ARCHITECTURES = {"unet_256": unet_256, "unet_128": unet_128, "unet_small": unet_small}
-# (num_downs, ngf) of each builder, so a trained net is recorded under the builder that makes it.
-_SHAPES = {(8, 64): "unet_256", (7, 64): "unet_128", (6, 16): "unet_small"}
+ARCHITECTURES = {"unet_256": unet_256, "unet_128": unet_128, "unet_small": unet_small,
+                 "unet_small_resize": unet_small_resize}
+# (num_downs, ngf, upsample) of each builder, so a trained net is recorded under the builder that makes it.
+_SHAPES = {(8, 64, "transpose"): "unet_256", (7, 64, "transpose"): "unet_128", (6, 16, "transpose"): "unet_small",
+           (6, 16, "resize"): "unet_small_resize"}
 
 
-def architecture_of(num_downs: int, ngf: int) -> str:
-    """The builder name for a U-Net of this depth and width, or "unet" when no builder makes it.
+def architecture_of(num_downs: int, ngf: int, upsample: str = "transpose") -> str:
+    """The builder name for a U-Net of this depth, width and up-sampling, or "unet" when no builder makes it.
 
-    A "unet" record carries its own ``num_downs`` and ``ngf`` in its options.
+    A "unet" record carries its own ``num_downs``, ``ngf`` and ``upsample`` in its options.
     """
-    return _SHAPES.get((num_downs, ngf), "unet")
+    return _SHAPES.get((num_downs, ngf, upsample), "unet")
 
 
 def patch_discriminator(*, input_nc: int = 6, ndf: int = 64, norm: str = "batch") -> NLayerDiscriminator:
@@ -272,8 +320,9 @@ def build(spec) -> UnetGenerator:
 
     A published configuration is built by its builder (:data:`ARCHITECTURES`),
     with ``spec.options`` giving ``input_nc``, ``output_nc``, ``norm`` and
-    ``use_dropout``. A model trained here records its own depth and width
-    (``options["num_downs"]``, ``options["ngf"]``), which are used when its
+    ``use_dropout``. A model trained here records its own depth, width and
+    up-sampling (``options["num_downs"]``, ``options["ngf"]``,
+    ``options["upsample"]``, "transpose" when absent), which are used when its
     ``arch`` names no published configuration.
 
     Raises:
@@ -287,7 +336,8 @@ def build(spec) -> UnetGenerator:
         return init_weights(builder(**common))
     if "num_downs" not in options:
         raise InferenceError(f"No pix2pix generator called {spec.arch!r}.")
-    net = UnetGenerator(num_downs=int(options["num_downs"]), ngf=int(options.get("ngf", 64)), **common)
+    net = UnetGenerator(num_downs=int(options["num_downs"]), ngf=int(options.get("ngf", 64)),
+                        upsample=str(options.get("upsample", "transpose")), **common)
     return init_weights(net)
 
 
@@ -306,13 +356,15 @@ def generator_shape(state_dict: Mapping[str, Tensor]) -> dict[str, object]:
     """Read a generator's hyper-parameters from its tensors.
 
     Returns:
-        {"input_nc", "output_nc", "ngf", "num_downs", "norm"} as the file implies them.
+        {"input_nc", "output_nc", "ngf", "num_downs", "norm", "upsample"} as the file implies them
+        ("upsample" is "resize" when the up-convolutions sit under ``.conv``: :class:`ResizeConv2d`).
 
     Raises:
         CheckpointError: the keys are not those of an official U-Net generator.
     """
     first = state_dict.get("model.model.0.weight")
-    last = state_dict.get("model.model.3.weight")
+    upsample = "resize" if "model.model.3.conv.weight" in state_dict else "transpose"
+    last = state_dict.get("model.model.3.conv.weight" if upsample == "resize" else "model.model.3.weight")
     if first is None or last is None or first.dim() != 4 or last.dim() != 4:
         keys = sorted(state_dict)
         hint = ""
@@ -332,12 +384,14 @@ def generator_shape(state_dict: Mapping[str, Tensor]) -> dict[str, object]:
             f"(no {_block_prefix(num_downs)}.1.weight)."
         )
     norm = "batch" if f"{_block_prefix(1)}.2.running_mean" in state_dict else "instance"
+    # A transposed convolution stores (in, out, k, k), a convolution (out, in, k, k).
     return {
         "input_nc": int(first.shape[1]),
-        "output_nc": int(last.shape[1]),
+        "output_nc": int(last.shape[0] if upsample == "resize" else last.shape[1]),
         "ngf": int(first.shape[0]),
         "num_downs": num_downs,
         "norm": norm,
+        "upsample": upsample,
     }
 
 
@@ -358,5 +412,6 @@ def from_state_dict(spec, state_dict: Mapping[str, Tensor]) -> UnetGenerator:
     net = UnetGenerator(
         input_nc=shape["input_nc"], output_nc=shape["output_nc"], num_downs=shape["num_downs"],
         ngf=shape["ngf"], norm=shape["norm"], use_dropout=bool(_options(spec).get("use_dropout", True)),
+        upsample=shape["upsample"],
     )
     return load_strict(net, state_dict)

@@ -19,7 +19,7 @@ models folder and recorded in the local catalog, so the studio and
 examples:
   python -m inference.data.landscapes --out var/data/landscape-paint --kind paint --count 1000
   python -m inference train pix2pix --data var/data/landscape-paint --name my-landscapes \\
-      --kind label_map --palette landscape --ngf 16 --num-downs 6 --ndf 16 --epochs 10 --epochs-decay 10
+      --kind label_map --palette landscape --ngf 16 --num-downs 6 --ndf 16 --upsample resize --epochs 10 --epochs-decay 10
   python -m inference train pix2pix --data datasets/facades --direction BtoA --name facades --resume
 """
 
@@ -57,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--ndf", type=int, default=64, help="discriminator filters in the first layer (default: 64)")
     model.add_argument("--num-downs", type=int, default=None, metavar="N",
                        help="U-Net down-samplings (default: 8, or fewer so that 2^N <= --input-size); the input side must be a multiple of 2^N")
+    model.add_argument("--upsample", choices=("transpose", "resize"), default="transpose",
+                       help="how the U-Net goes back up: transposed convolutions (transpose, official, default) or "
+                            "bilinear resize + 3x3 convolution (resize: no checkerboard; Atelier's bundled demos)")
 
     schedule = parser.add_argument_group("optimisation")
     schedule.add_argument("--batch-size", type=int, default=1, metavar="N", help="pairs per step (default: 1, as the paper)")

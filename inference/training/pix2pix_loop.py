@@ -79,14 +79,15 @@ class Pix2PixTrainer(Trainer):
 
     def settings(self) -> dict:
         a = self.args
-        return {"ngf": a.ngf, "ndf": a.ndf, "num_downs": self.setup.num_downs, "input_size": a.input_size,
+        return {"ngf": a.ngf, "ndf": a.ndf, "num_downs": self.setup.num_downs, "upsample": a.upsample,
+                "input_size": a.input_size,
                 "direction": a.direction, "kind": a.kind, "batch_size": a.batch_size, "seed": a.seed}
 
     def build(self, device):
         a = self.args
         self.device = device
         self.generator = init_weights(UnetGenerator(3, 3, num_downs=self.setup.num_downs, ngf=a.ngf, norm="batch",
-                                                    use_dropout=True)).to(device)
+                                                    use_dropout=True, upsample=a.upsample)).to(device)
         self.discriminator = init_weights(patch_discriminator(input_nc=6, ndf=a.ndf)).to(device)
         self.optimiser_g = torch.optim.Adam(self.generator.parameters(), lr=a.lr, betas=(a.beta1, 0.999))
         self.optimiser_d = torch.optim.Adam(self.discriminator.parameters(), lr=a.lr, betas=(a.beta1, 0.999))
@@ -158,14 +159,14 @@ class Pix2PixTrainer(Trainer):
     def installation(self, name: str) -> Installation:
         """The generator in the official key layout (float16 with --fp16-weights) and its sketch-tool facts."""
         a, setup = self.args, self.setup
-        options = {"ngf": a.ngf, "num_downs": setup.num_downs, "norm": "batch", "input_nc": 3, "output_nc": 3,
-                   "use_dropout": True, "kind": a.kind, "direction": a.direction}
+        options = {"ngf": a.ngf, "num_downs": setup.num_downs, "upsample": a.upsample, "norm": "batch",
+                   "input_nc": 3, "output_nc": 3, "use_dropout": True, "kind": a.kind, "direction": a.direction}
         if setup.palette_option:
             options["palette"] = setup.palette_option
         return Installation(
             weights=safetensors_bytes(self.generator.state_dict(), half=a.fp16_weights),
             facts={
-                "family": "pix2pix", "task": "sketch", "arch": architecture_of(setup.num_downs, a.ngf),
+                "family": "pix2pix", "task": "sketch", "arch": architecture_of(setup.num_downs, a.ngf, a.upsample),
                 "title": a.title or name, "input_size": a.input_size, "paper": PAPER,
                 "description": f"Trained on this machine from {a.data} ({len(setup.train_files)} pairs, {a.kind} to picture).",
                 "options": options,

@@ -90,3 +90,30 @@ def test_the_command_line_writes_a_data_set(tmp_path, capsys):
     assert main(["--out", str(tmp_path), "--kind", "sketch", "--count", "2", "--val", "1", "--size", "32", "--seed", "4"]) == 0
     assert len(list((tmp_path / "train").iterdir())) == 2 and len(list((tmp_path / "val").iterdir())) == 1
     assert "2 training and 1 validation pairs" in capsys.readouterr().err
+
+
+def test_each_drawing_comes_out_the_same_whether_or_not_the_other_is_drawn():
+    both = render_scene(21, SIZE)
+    paint, sketch = render_scene(21, SIZE, kinds=("paint",)), render_scene(21, SIZE, kinds=("sketch",))
+    assert paint.sketch is None and sketch.label_map is None
+    assert np.array_equal(np.asarray(paint.label_map), np.asarray(both.label_map))
+    assert np.array_equal(np.asarray(sketch.sketch), np.asarray(both.sketch))
+    assert np.array_equal(np.asarray(paint.picture), np.asarray(sketch.picture))
+
+
+def test_water_skies_and_line_styles_vary_from_scene_to_scene():
+    water = LANDSCAPE_LABELS.index(next(item for item in LANDSCAPE_LABELS if item[0] == "water"))
+    water_colours, sky_tops, inks = [], [], []
+    for seed in range(24):
+        scene = render_scene(seed, SIZE)
+        picture = np.asarray(scene.picture).astype(float)
+        if (scene.labels == water).mean() > 0.05:
+            water_colours.append(picture[scene.labels == water].mean(axis=0))
+        sky_tops.append(picture[:4].mean(axis=(0, 1)))
+        inks.append((np.asarray(scene.sketch)[..., 0] < 128).mean())
+    assert len(water_colours) >= 5
+    assert np.std(water_colours, axis=0).max() > 8  # not one water colour (nor one set of highlights) for all
+    saturation = [top.max() - top.min() for top in sky_tops]
+    assert min(saturation) < 0.5 * max(saturation)  # grey, overcast skies as well as blue ones
+    assert max(inks) > 2.5 * min(inks)  # thin pens and thick markers, sparse and hatched drawings
+

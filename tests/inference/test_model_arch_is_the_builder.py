@@ -13,9 +13,9 @@ from inference.registry import all_models, build_net, get_spec
 @pytest.mark.parametrize("name", ["landscape-paint", "landscape-sketch"])
 def test_the_bundled_demos_load_strictly_into_the_network_their_arch_builds(name):
     spec = get_spec(name)
-    assert spec.arch == "unet_small"
+    assert spec.arch == "unet_small_resize"
     net = build_net(spec)
-    assert isinstance(net, UnetGenerator) and net.multiple == 2 ** 6
+    assert isinstance(net, UnetGenerator) and net.multiple == 2 ** 6 and net.upsample == "resize"
     load_strict(net, read_state_dict(spec.path))
 
 
