@@ -97,14 +97,16 @@ def _render(job: Job) -> None:
 
 
 @shared_task(name="live.render_frame", ignore_result=True, acks_late=False)
-def render_frame(model_name: str, options: dict, frame_b64: str, reply_channel: str, seq: int) -> None:
+def render_frame(model_name: str, options: dict, frame: bytes | str, reply_channel: str, seq: int,
+                 sent_at: float | None = None) -> None:
     """Render one live frame and send it straight back to the client's channel.
 
     At most once, unlike batch jobs: a lost frame is simply replaced by the client's next one.
+    ``frame``: the drawing's bytes (the consumer sends msgpack; base64 text is accepted too).
     """
-    from .live import render_live_frame
+    from .live import render_live_frame, send_reply
 
-    async_to_sync(get_channel_layer().send)(reply_channel, render_live_frame(model_name, options, frame_b64, seq))
+    send_reply(reply_channel, render_live_frame(model_name, options, frame, seq, sent_at))
 
 
 @shared_task(name="live.preview_style", ignore_result=True, acks_late=False)
