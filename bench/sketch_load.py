@@ -65,12 +65,22 @@ def drawings(count: int, size: int, seed: int) -> list[bytes]:
     return frames
 
 
-def live_worker_rss_mb() -> float:
-    """Resident memory of the live Celery worker(s) on this machine, from /proc."""
+def origin_of(url: str) -> str:
+    """The page origin the studio accepts for a socket URL (same host and port, webapp/socket_guards.py)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}"
+
+
+def live_worker_rss_mb(parent: int | None = None) -> float:
+    """Resident memory of the live Celery worker(s) on this machine (children of ``parent`` if given), from /proc."""
     total = 0
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
+            if parent is not None and int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) != parent:
+                continue
             if b"celery" in cmdline and b"-Q live" in cmdline:
                 for line in (proc / "status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
@@ -111,7 +121,7 @@ class GpuSampler:
 
 
 async def client(url: str, model: str, fps: float, seconds: float, frames: list[bytes], stats: dict) -> None:
-    async with websockets.connect(url, max_size=2**21, origin="http://127.0.0.1") as ws:
+    async with websockets.connect(url, max_size=2**21, origin=origin_of(url)) as ws:
         await ws.send(json.dumps({"type": "config", "model": model, "dropout": False}))
         json.loads(await ws.recv())
         seq, in_flight, pending, sent_at = 0, None, None, {}
@@ -164,7 +174,7 @@ async def client(url: str, model: str, fps: float, seconds: float, frames: list[
 
 async def first_frame(url: str, model: str, frame: bytes, timeout: float = 120) -> float:
     """One frame answered before timing starts (the model loaded and warm); its round trip in s."""
-    async with websockets.connect(url, max_size=2**21, origin="http://127.0.0.1") as ws:
+    async with websockets.connect(url, max_size=2**21, origin=origin_of(url)) as ws:
         await ws.send(json.dumps({"type": "config", "model": model, "dropout": False}))
         await ws.recv()
         started = time.perf_counter()
@@ -187,15 +197,16 @@ def load_average() -> str:
         return "?"
 
 
-async def run_load(url: str, model: str, clients: int, fps: float, seconds: float, size: int) -> dict:
+async def run_load(url: str, model: str, clients: int, fps: float, seconds: float, size: int,
+                   parent: int | None = None) -> dict:
     frames = drawings(30, size, seed=0)
     stats = {"rtt": [], "server": [], "stages": {}, "batches": Counter(), "drawn": 0, "client_skipped": 0,
              "errors": [], "server_dropped": {}}
-    await first_frame(url, model, frames[0])
-    memory_before = live_worker_rss_mb()
+    first = await first_frame(url, model, frames[0])
+    memory_before = live_worker_rss_mb(parent)
     with GpuSampler() as gpu:
         await asyncio.gather(*(client(url, model, fps, seconds, frames, stats) for _ in range(clients)))
-    stats.update(memory_before=memory_before, memory_after=live_worker_rss_mb(), gpu=gpu.mean,
+    stats.update(first_s=first, memory_before=memory_before, memory_after=live_worker_rss_mb(parent), gpu=gpu.mean,
                  load=load_average())
     return stats
 
@@ -225,6 +236,7 @@ def report(stats: dict, *, clients: int, fps: float, seconds: float, model: str,
         print(f"forward-only best {forward['images_s']:.1f} images/s (batch {forward['batch']}): "
               f"the live path delivers {share:.0%} of it")
         row["of_forward"] = round(share, 3)
+    print(f"first frame after choosing the model: {stats['first_s']:.2f} s (before the timed load)")
     if stats["gpu"] is not None:
         print(f"GPU utilisation during the load: {stats['gpu']:.0f} %")
         row["gpu"] = round(stats["gpu"])
@@ -325,7 +337,8 @@ def main() -> None:
                 label = f"{workers} live worker(s)" if workers else "running studio"
                 forward = forward_only(args.model, args.forward_batches, env) if args.forward_batches else None
                 for clients in args.clients:
-                    stats = asyncio.run(run_load(url, args.model, clients, args.fps, args.seconds, args.size))
+                    stats = asyncio.run(run_load(url, args.model, clients, args.fps, args.seconds, args.size,
+                                                 studio.process.pid if studio else None))
                     rows.append(report(stats, clients=clients, fps=args.fps, seconds=args.seconds, model=args.model,
                                        forward=forward, workers=label))
             finally:

@@ -9,7 +9,8 @@ copies of the network cut most of that while computing the same function:
   BatchNorm is folded into the convolution before it: the norm is the affine
   map ``y = a x + b`` per channel (``a = gamma / sqrt(var + eps)``,
   ``b = beta - a mean``), so the convolution's weights are scaled by ``a``
-  and ``b`` becomes its bias. The norm layers disappear.
+  and ``b`` becomes its bias. The norm layers disappear (one that follows
+  no convolution directly becomes the multiply-add :class:`RunningNorm`).
 - :func:`per_image_norm`: the official mode (BatchNorm with the statistics
   of the image itself, batch size 1). Each BatchNorm becomes
   :class:`PerImageNorm`: mean and variance over (H, W) in one pass
@@ -56,6 +57,27 @@ class PerImageNorm(nn.Module):
         return torch.addcmul(shift, x, scale)
 
 
+class RunningNorm(nn.Module):
+    """BatchNorm2d in eval mode as one multiply-add per element, for a norm with no convolution right before it."""
+
+    def __init__(self, norm: nn.BatchNorm2d) -> None:
+        super().__init__()
+        scale = norm.weight.detach() / torch.sqrt(norm.running_var.detach() + norm.eps)
+        self.scale = nn.Parameter(scale.view(1, -1, 1, 1).clone(), requires_grad=False)
+        self.shift = nn.Parameter((norm.bias.detach() - norm.running_mean.detach() * scale).view(1, -1, 1, 1).clone(),
+                                  requires_grad=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.addcmul(self.shift, x, self.scale)
+
+
+def _conv_before(layer: nn.Module) -> nn.Module | None:
+    """The convolution whose output ``layer`` is (a Sequential's last module counts), else None."""
+    if isinstance(layer, nn.Sequential) and len(layer):
+        layer = layer[-1]
+    return layer if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)) and layer.groups == 1 else None
+
+
 def _fold_into(conv: nn.Module, norm: nn.BatchNorm2d) -> None:
     """Scale ``conv``'s output channels by the norm's running-statistics affine map and give it the shift as bias."""
     scale = norm.weight.detach() / torch.sqrt(norm.running_var.detach() + norm.eps)
@@ -95,11 +117,12 @@ def fold_for_eval(net: UnetGenerator) -> UnetGenerator:
         layers = list(block.model)
         for i, layer in enumerate(layers):
             if isinstance(layer, nn.BatchNorm2d):
-                conv = layers[i - 1]
-                if not isinstance(conv, (nn.Conv2d, nn.ConvTranspose2d)):
-                    raise ValueError(f"BatchNorm at {i} does not follow a convolution")
-                _fold_into(conv, layer)
-                block.model[i] = nn.Identity()
+                conv = _conv_before(layers[i - 1]) if i else None
+                if conv is None:  # e.g. a layer between them: the norm stays, as one multiply-add
+                    block.model[i] = RunningNorm(layer)
+                else:
+                    _fold_into(conv, layer)
+                    block.model[i] = nn.Identity()
     return _finish(folded)
 
 

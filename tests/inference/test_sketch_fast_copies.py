@@ -81,3 +81,29 @@ def test_folding_uses_running_statistics_and_per_image_norm_each_images_own(net,
 
 def test_an_instance_norm_net_needs_no_copies():
     assert inference_copies(UnetGenerator(num_downs=5, ngf=4, norm="instance")) == {}
+
+
+def test_a_norm_after_a_resize_convolution_still_folds_or_stays_exact(images):
+    # A decoder level whose up-sampling is a Sequential (resize, then convolution) or has a layer
+    # between convolution and norm: the copy still gives the plain module's picture.
+    net = UnetGenerator(num_downs=7, ngf=8).eval()
+    for module in net.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.2, 0.2)
+            module.running_var.uniform_(0.5, 2.0)
+    block = net.model.model[1]
+    upconv = block.model[5]
+    block.model[5] = torch.nn.Sequential(torch.nn.Upsample(scale_factor=2),
+                                         torch.nn.Conv2d(upconv.in_channels, upconv.out_channels, 3, padding=1,
+                                                         bias=False))
+    inner = block.model[3]
+    inner.model.insert(6, torch.nn.Identity())  # norm no longer right after the convolution: kept as a multiply-add
+    from inference.nets.fold import RunningNorm
+
+    folded = fold_for_eval(net)
+    assert isinstance(folded.model.model[1].model[6], torch.nn.Identity)  # folded into the Sequential's conv
+    assert isinstance(folded.model.model[1].model[3].model[7], RunningNorm)
+    for norm in ("official", "eval"):
+        options = SketchOptions(norm=norm, dropout=False)
+        plain = generate(net, images, options, [None, None])
+        assert torch.allclose(plain, generate(inference_copies(net)[norm], images, options, [None, None]), atol=1e-3)
