@@ -161,7 +161,8 @@ async def client(url: str, model: str, fps: float, seconds: float, frames: list[
             stats["server"].append(header["server_ms"])
             ms = header.get("ms") or {}
             for stage in STAGES:
-                stats["stages"].setdefault(stage, []).append(ms.get(stage, 0.0))
+                if stage in ms:  # a studio from before the breakdown sends none
+                    stats["stages"].setdefault(stage, []).append(ms[stage])
             if "server" in ms:
                 stats["stages"].setdefault("websocket", []).append(max(0.0, rtt - ms["server"]))
             stats["batches"][header["batch"]] += 1

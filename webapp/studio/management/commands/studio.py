@@ -2,8 +2,8 @@
 
 Migrates the database, fetches missing default models (starting anyway when
 the network says no), starts an embedded Redis unless REDIS_URL is set, a
-batch Celery worker (prefork), a live Celery worker (threads, micro-batching)
-and Daphne, and supervises them: a child that dies is restarted after a
+batch Celery worker (prefork), one or more live Celery workers (threads,
+micro-batching; --live-workers) and Daphne, and supervises them: a child that dies is restarted after a
 back-off and the others go on (webapp/processes.py, Supervisor).
 """
 import os
