@@ -336,6 +336,8 @@ def main() -> None:
             try:
                 url = studio.url if studio else args.url
                 label = f"{workers} live worker(s)" if workers else "running studio"
+                # The workers up and the model warm first: a worker still starting would slow the forward-only figure.
+                asyncio.run(first_frame(url, args.model, drawings(1, args.size, seed=1)[0]))
                 forward = forward_only(args.model, args.forward_batches, env) if args.forward_batches else None
                 for clients in args.clients:
                     stats = asyncio.run(run_load(url, args.model, clients, args.fps, args.seconds, args.size,
