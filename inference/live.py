@@ -4,11 +4,19 @@ Worker threads each hold one client's frame. Decoding, pre- and
 post-processing run on those threads in parallel; only the forward pass is
 shared, through :class:`inference.batching.MicroBatcher`, so frames from all
 clients of a model go through the network together.
+
+The forward pass runs on inference copies of the network
+(:mod:`inference.nets.fold`: BatchNorm folded for eval, fused per-image
+statistics for the official mode, channels_last); on a GPU in half precision,
+with batches padded to a few fixed sizes (:data:`GPU_BUCKETS`) so that every
+shape the live path runs was seen, and its kernels chosen, while warming up.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from dataclasses import replace
 
 from PIL import Image
@@ -16,37 +24,85 @@ from PIL import Image
 from .batching import BatchResult, MicroBatcher
 from .modelspec import ModelSpec
 
+log = logging.getLogger(__name__)
+
+# Batch sizes a GPU runs: a batch is padded up to the next one (blank images, dropped afterwards).
+GPU_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
+
+
+def bucket(size: int, largest: int) -> int:
+    """The smallest bucket holding ``size`` frames (``largest`` caps the list)."""
+    return next((b for b in GPU_BUCKETS if b >= size), max(size, largest))
+
 
 class LiveSketchModel:
     """One pix2pix model kept warm for live frames."""
 
-    def __init__(self, spec: ModelSpec, *, max_batch: int = 16, max_wait: float = 0.004, device=None):
-        from .engine import Nets, load_nets
+    def __init__(self, spec: ModelSpec, *, max_batch: int = 16, max_wait: float = 0.004, device=None,
+                 gpu_dtype: str = "float16"):
+        import torch
+
+        from .engine import load_nets
+        from .nets.fold import inference_copies
         from .pipelines.sketch import SketchOptions
 
+        started = time.perf_counter()
         self.spec = spec
         self.nets = load_nets(spec, device=device)
-        if next(self.nets.net.parameters()).is_cuda:
+        self.cuda = next(self.nets.net.parameters()).is_cuda
+        # norm mode -> network; an instance-norm net has one network for both.
+        self.copies = inference_copies(self.nets.net)
+        if self.cuda:
+            # Tensor cores want half precision and channels_last; private copies keep the
+            # float32 net of the shared cache for batch renders.
+            dtype = getattr(torch, gpu_dtype)
+            torch.backends.cudnn.benchmark = True  # one kernel search per bucket, at warm-up
+            base = self.copies or {"any": self.nets.net}
             import copy
 
-            import torch
-
-            # Tensor cores want half precision and channels_last; a private copy keeps the
-            # float32 net of the shared cache for batch renders. (Not yet measured on a GPU.)
-            self.nets = Nets(spec, copy.deepcopy(self.nets.net).half().to(memory_format=torch.channels_last))
+            self.copies = {mode: copy.deepcopy(net).to(dtype=dtype, memory_format=torch.channels_last)
+                           for mode, net in base.items()}
+        self.max_batch = max_batch
         self.batcher = MicroBatcher(self._run_batch, max_batch=max_batch, max_wait=max_wait,
                                     name=f"batcher-{spec.name}")
-        # Warm up once (allocations, kernel selection) before the first client waits on it.
+        # Warm up (allocations, kernel selection) before the first client waits on it: every
+        # norm mode, and on a GPU every bucket up to max_batch.
+        for norm in ("official", "eval"):
+            sizes = [b for b in GPU_BUCKETS if b <= bucket(max_batch, max_batch)] if self.cuda else [1]
+            for size in sizes:
+                self._forward(torch.zeros(size, self.channels, spec.input_size, spec.input_size),
+                              SketchOptions(norm=norm, dropout=False), [None] * size)
         blank = Image.new("RGB", (spec.input_size, spec.input_size), "white")
         self.render(blank, SketchOptions(dropout=False))
+        self.warm_s = time.perf_counter() - started
+        log.info("live model %s warm in %.2f s", spec.name, self.warm_s)
+
+    @property
+    def channels(self) -> int:
+        return int((self.spec.options or {}).get("input_nc", 3))
+
+    def network(self, norm: str):
+        """The network that runs frames in normalisation mode ``norm``."""
+        if not self.copies:
+            return self.nets.net
+        return self.copies.get(norm) or self.copies["any"]
+
+    def _forward(self, batch, options, seeds):
+        from .pipelines.sketch import generate
+
+        return generate(self.network(options.norm), batch, options, seeds)
 
     def _run_batch(self, options, items):
         import torch
 
-        from .pipelines.sketch import generate
-
         batch = torch.stack([tensor for tensor, _ in items])
-        return list(generate(self.nets.net, batch, options, [seed for _, seed in items]))
+        seeds = [seed for _, seed in items]
+        if self.cuda:
+            padded = bucket(len(items), self.max_batch)
+            if padded > len(items):
+                batch = torch.cat([batch, batch.new_zeros((padded - len(items), *batch.shape[1:]))])
+                seeds = seeds + [0] * (padded - len(items))
+        return list(self._forward(batch, options, seeds)[:len(items)])
 
     def render(self, image: Image.Image, options) -> tuple[Image.Image, BatchResult]:
         """Render one frame; blocks until its batch has run. Thread-safe."""

@@ -1,5 +1,7 @@
 """The Celery app: queues `batch` (uploads, full renders) and `live` (frames, previews)."""
+import logging
 import os
+import threading
 
 from celery import Celery
 from celery.signals import worker_ready
@@ -20,3 +22,16 @@ def start_job_sweeper(sender, **kwargs):
         from webapp.studio import sweeper
 
         sweeper.start()
+
+
+@worker_ready.connect
+def prepare_live_worker(sender, **kwargs):
+    """Live workers: no log line per frame (Celery's "received"/"succeeded" go to DEBUG), and the
+    Sketch models of LIVE_WARM_MODELS loaded and warmed up so the first frame does not wait for them."""
+    if "live" not in sender.app.amqp.queues.consume_from:
+        return
+    for name in ("celery.app.trace", "celery.worker.strategy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    from webapp.studio.live import warm_live_models
+
+    threading.Thread(target=warm_live_models, name="live-warm-up", daemon=True).start()

@@ -252,6 +252,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 5,
 }
 CELERY_TASK_IGNORE_RESULT = True
+# Live frames travel as msgpack (their images as bytes, not base64 inside JSON); the rest as JSON.
+CELERY_ACCEPT_CONTENT = ["json", "msgpack"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -276,7 +278,8 @@ LIVE_MAX_BATCH = env_int("LIVE_MAX_BATCH", 16, minimum=1)
 LIVE_MAX_WAIT_MS = env_float("LIVE_MAX_WAIT_MS", 4.0, minimum=0.0)
 LIVE_MAX_FPS = env_float("LIVE_MAX_FPS", 60.0, minimum=1.0)
 LIVE_FRAME_TIMEOUT_S = env_float("LIVE_FRAME_TIMEOUT_S", 10.0, minimum=0.5)
-LIVE_WORKER_THREADS = env_int("LIVE_WORKER_THREADS", 8, minimum=1)
+# A batch never holds more frames than the worker has threads: as many as the largest batch.
+LIVE_WORKER_THREADS = env_int("LIVE_WORKER_THREADS", LIVE_MAX_BATCH, minimum=1)
 # torch intra-op threads in the live worker; 0 keeps torch's default (one per core).
 # On the 2-core development machine 1 and 0 measured within noise (README, Benchmarks).
 # Bytes sent to a socket whose client stopped reading, beyond the server's own buffer,
@@ -285,6 +288,19 @@ SOCKET_SEND_BUFFER_KB = env_int("SOCKET_SEND_BUFFER_KB", 1024, minimum=16)
 # The kernel's send buffer of each WebSocket (Linux doubles it): a few live answers.
 SOCKET_KERNEL_BUFFER_KB = env_int("SOCKET_KERNEL_BUFFER_KB", 64, minimum=8)
 LIVE_TORCH_THREADS = env_int("LIVE_TORCH_THREADS", 0, minimum=0)
+# Live worker processes `manage.py studio` starts (several per GPU keep it busy while
+# each one's Python work runs under its own GIL); each has LIVE_WORKER_THREADS threads.
+LIVE_WORKERS = env_int("LIVE_WORKERS", 1, minimum=1)
+# Sketch models a live worker loads and warms up as it starts, so the first frame
+# after a model is chosen does not wait for it: names, or "default" for the
+# installed default and bundled Sketch models, or "" for none.
+LIVE_WARM_MODELS = env_list("LIVE_WARM_MODELS", ["default"])
+# Precision of the live forward pass on a GPU: "float16" or "bfloat16".
+LIVE_GPU_DTYPE = env_str("LIVE_GPU_DTYPE", "float16")
+if LIVE_GPU_DTYPE not in ("float16", "bfloat16"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("LIVE_GPU_DTYPE must be float16 or bfloat16.")
 # Stylize previews are rendered with the photo's longer side at most this many pixels.
 STYLE_PREVIEW_SIDE = env_int("STYLE_PREVIEW_SIDE", 256, minimum=64)
 # Colorize's live hint previews likewise (the network itself always sees 256 x 256).

@@ -165,6 +165,10 @@ def test_newest_frame_wins_and_results_come_in_order():
     last = answers[-1][0]
     assert len(seqs) + last["dropped"] == 5  # every frame either answered or dropped
     assert last["batch"] >= 1 and last["server_ms"] > 0 and last["model"] == MODEL
+    # Where the frame's time went (frames.py): every stage reported, the consumer's total covering the worker's.
+    stages = {"queue", "decode", "convert", "wait", "forward", "encode", "reply", "server"}
+    assert stages <= set(last["ms"]) and all(last["ms"][stage] >= 0 for stage in stages)
+    assert last["ms"]["server"] >= last["server_ms"] * 0.5
     assert all(image_kind(image) == SKETCH_REPLY_IMAGE for _, image in answers)
     assert Image.open(io.BytesIO(answers[-1][1])).size[0] > 0
     # Had the stale frame been queued, its answer would come first (one frame at the worker at a time).

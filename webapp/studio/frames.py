@@ -30,8 +30,15 @@ Anything else is answered with an error.
                           "seed": int|null}
                     binary {"seq": n} + PNG/WebP drawing at the model's input size
   server -> client  text {"type": "config", "model", "input_size", "kind", "palette", "options"}
-                    binary {"seq", "server_ms", "forward_ms", "batch", "dropped", "model"} + JPEG
-  Frames are refused until a config has been accepted.
+                    binary {"seq", "server_ms", "forward_ms", "batch", "dropped", "model", "ms"} + JPEG
+  Frames are refused until a config has been accepted. "server_ms": the live
+  worker's time for the frame; "forward_ms": its batch's forward pass; "ms":
+  where the frame's time went on the server, in ms: "queue" (the task waiting
+  for a worker thread), "decode" (the drawing), "convert" (to and from tensors),
+  "wait" (for its batch to start), "forward", "encode" (the JPEG), "reply" (the
+  answer's way back to the consumer) and "server" (the consumer sending the
+  task to the answer arriving: all the above and the task's way in). The
+  rest of a round trip is the WebSocket both ways.
 
 /ws/stylize/ (StylizeConsumer)
   client -> server  binary {"type": "photo"} + PNG/WebP photo at STYLE_PREVIEW_SIDE px
@@ -89,8 +96,10 @@ older than the one on screen, and reconnects with back-off.
   server -> client  {"type": "job", "job": {...Job.as_event()...}} for the connected person's jobs only
   Events missed while offline are not replayed: after a reconnect the page asks for its jobs' state.
 
-Between the live worker and a consumer (channel layer, never seen by a browser):
-  {"type": "sketch.result", "seq", "image", "server_ms", "forward_ms", "batch"},
+Between a consumer and the live worker (Celery task live.render_frame, msgpack,
+so the drawing travels as bytes): model, options, drawing, reply channel, seq,
+sent_at (time.time() when sent). Back (channel layer, never seen by a browser):
+  {"type": "sketch.result", "seq", "image", "server_ms", "forward_ms", "batch", "ms", "done_at"},
   {"type": "style.result", "seq", "image", "server_ms"}, {"type": "live.error", "seq", "message"},
   {"type": "colorize.result", "seq", "image", "server_ms", "suggestions"?},
   {"type": "edit.result", "seq", "epoch", "image", "server_ms", "state": {"z_start", "z", "photo"}, "strokes"}.

@@ -29,6 +29,7 @@ class LatestWinsConsumer(ProtocolConsumer):
     last_seq = -1
     in_flight: int | None = None
     pending: tuple[int, object] | None = None
+    dispatched_at = 0.0
     dropped = 0
 
     async def connect(self) -> None:
@@ -141,16 +142,22 @@ class SketchConsumer(LatestWinsConsumer):
         from .tasks import render_frame
 
         config, payload = work
+        self.dispatched_at = time.perf_counter()
+        # msgpack: the drawing travels as bytes, not base64 inside JSON.
         await sync_to_async(render_frame.apply_async, thread_sensitive=False)(
-            args=[config["model"], config["options"], base64.b64encode(payload).decode(), self.channel_name, seq],
-            queue="live", expires=self.frame_timeout,
+            args=[config["model"], config["options"], payload, self.channel_name, seq, time.time()],
+            queue="live", expires=self.frame_timeout, serializer="msgpack",
         )
 
     async def sketch_result(self, event: dict) -> None:
         if not await self.answered(event["seq"]):
             return
+        ms = dict(event.get("ms") or {})
+        if "done_at" in event:
+            ms["reply"] = round(max(0.0, time.time() - event["done_at"]) * 1000, 2)
+        ms["server"] = round((time.perf_counter() - self.dispatched_at) * 1000, 2)
         header = {"seq": event["seq"], "server_ms": event["server_ms"], "forward_ms": event["forward_ms"],
-                  "batch": event["batch"], "dropped": self.dropped, "model": self.config["model"]}
+                  "batch": event["batch"], "dropped": self.dropped, "model": self.config["model"], "ms": ms}
         await self.send(bytes_data=pack(header, event["image"]))
         await self._settle()
 

@@ -3,10 +3,8 @@ import logging
 import threading
 import time
 
-from asgiref.sync import async_to_sync
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 
@@ -97,30 +95,32 @@ def _render(job: Job) -> None:
 
 
 @shared_task(name="live.render_frame", ignore_result=True, acks_late=False)
-def render_frame(model_name: str, options: dict, frame_b64: str, reply_channel: str, seq: int) -> None:
+def render_frame(model_name: str, options: dict, frame: bytes | str, reply_channel: str, seq: int,
+                 sent_at: float | None = None) -> None:
     """Render one live frame and send it straight back to the client's channel.
 
     At most once, unlike batch jobs: a lost frame is simply replaced by the client's next one.
+    ``frame``: the drawing's bytes (the consumer sends msgpack; base64 text is accepted too).
     """
-    from .live import render_live_frame
+    from .live import render_live_frame, send_reply
 
-    async_to_sync(get_channel_layer().send)(reply_channel, render_live_frame(model_name, options, frame_b64, seq))
+    send_reply(reply_channel, render_live_frame(model_name, options, frame, seq, sent_at))
 
 
 @shared_task(name="live.preview_style", ignore_result=True, acks_late=False)
 def preview_style(blend: dict, photo_b64: str, reply_channel: str, seq: int) -> None:
     """Render a low-resolution Stylize preview and send it straight back to the client's channel."""
-    from .live import render_style_preview
+    from .live import render_style_preview, send_reply
 
-    async_to_sync(get_channel_layer().send)(reply_channel, render_style_preview(blend, photo_b64, seq))
+    send_reply(reply_channel, render_style_preview(blend, photo_b64, seq))
 
 
 @shared_task(name="live.preview_colorize", ignore_result=True, acks_late=False)
 def preview_colorize(preview: dict, photo_b64: str, reply_channel: str, seq: int) -> None:
     """Render a Colorize hint preview (and suggested colours) and send it straight back to the client's channel."""
-    from .live import render_colorize_preview
+    from .live import render_colorize_preview, send_reply
 
-    async_to_sync(get_channel_layer().send)(reply_channel, render_colorize_preview(preview, photo_b64, seq))
+    send_reply(reply_channel, render_colorize_preview(preview, photo_b64, seq))
 
 
 @shared_task(name="live.edit_update", ignore_result=True, acks_late=False)
@@ -128,9 +128,9 @@ def edit_update(model_name: str, params: dict, start: dict | None, state: dict |
                 epoch: int) -> None:
     """Apply one Edit request's strokes (webapp/studio/edit_live.py) and send the picture and the new state back."""
     from .edit_live import render_edit_update
+    from .live import send_reply
 
-    async_to_sync(get_channel_layer().send)(reply_channel,
-                                            render_edit_update(model_name, params, start, state, seq, epoch))
+    send_reply(reply_channel, render_edit_update(model_name, params, start, state, seq, epoch))
 
 
 @shared_task(name="studio.render_style_previews", acks_late=True)

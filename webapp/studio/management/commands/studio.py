@@ -2,8 +2,8 @@
 
 Migrates the database, fetches missing default models (starting anyway when
 the network says no), starts an embedded Redis unless REDIS_URL is set, a
-batch Celery worker (prefork), a live Celery worker (threads, micro-batching)
-and Daphne, and supervises them: a child that dies is restarted after a
+batch Celery worker (prefork), one or more live Celery workers (threads,
+micro-batching; --live-workers) and Daphne, and supervises them: a child that dies is restarted after a
 back-off and the others go on (webapp/processes.py, Supervisor).
 """
 import os
@@ -28,9 +28,13 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--concurrency", type=int, default=1, help="batch worker processes (one per GPU)")
+        parser.add_argument("--live-workers", type=int, default=settings.LIVE_WORKERS,
+                            help="live worker processes (LIVE_WORKERS; several per GPU keep it busy)")
+        parser.add_argument("--live-threads", type=int, default=settings.LIVE_WORKER_THREADS,
+                            help="threads per live worker (LIVE_WORKER_THREADS): the largest batch it can gather")
         parser.add_argument("--no-fetch", action="store_true", help="do not download missing default models")
 
-    def handle(self, *args, host, port, concurrency, no_fetch, **options):
+    def handle(self, *args, host, port, concurrency, live_workers, live_threads, no_fetch, **options):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database ready.")
         failed = [] if no_fetch else self.fetch_default_models()
@@ -50,9 +54,12 @@ class Command(BaseCommand):
 
             supervisor.add("batch worker", lambda: processes.start(
                 processes.worker_command(concurrency=concurrency), env=env))
-            # Its own process: a crash while rendering throwaway frames leaves batch jobs running.
-            supervisor.add("live worker", lambda: processes.start(
-                processes.live_worker_command(threads=settings.LIVE_WORKER_THREADS), env=env))
+            # Their own processes: a crash while rendering throwaway frames leaves batch jobs running.
+            for n in range(1, max(1, live_workers) + 1):
+                name = "live" if live_workers <= 1 else f"live{n}"
+                supervisor.add(f"live worker {n}" if live_workers > 1 else "live worker",
+                               lambda name=name: processes.start(
+                                   processes.live_worker_command(threads=live_threads, name=name), env=env))
             supervisor.add("Daphne", lambda: processes.start(processes.daphne_command(host=host, port=port), env=env))
             self.stdout.write(self.style.SUCCESS(f"Atelier is running at http://{host}:{port}/  (Ctrl-C stops it)"))
             supervisor.run(lambda: bool(stopping))

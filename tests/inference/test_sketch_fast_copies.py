@@ -1,0 +1,109 @@
+"""The fast inference copies of a pix2pix U-Net (inference/nets/fold.py) give the plain module's pictures.
+
+BatchNorm folded into the convolutions (eval mode) and the fused per-image
+statistics (the official mode), both channels_last, are checked against the
+plain module switched by hand, on a checkpoint this test writes: every 8-bit
+pixel within the fidelity tolerance (2 levels), with and without seeded dropout.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from inference.nets.fold import PerImageNorm, fold_for_eval, inference_copies, per_image_norm
+from inference.nets.pix2pix import UnetGenerator
+from inference.pipelines.sketch import SketchOptions, finish, generate
+from inference.registry import get_spec, net_from_state_dict
+from official_pix2pix_keys import official_state_dict, unet_layers, write_checkpoint
+from torch_threads import one_torch_thread  # noqa: F401
+
+SPEC = get_spec("edges2shoes")
+SEEDS = [3, 4]
+TOLERANCE = 2  # 8-bit levels
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory):
+    state_dict = official_state_dict(unet_layers(num_downs=7, ngf=8), seed=9)
+    # Running statistics away from identity, so folding them really changes the weights.
+    generator = torch.Generator().manual_seed(1)
+    for key, value in state_dict.items():
+        if key.endswith("running_mean"):
+            value.copy_(torch.rand(value.shape, generator=generator) * 0.4 - 0.2)
+        elif key.endswith("running_var"):
+            value.copy_(torch.rand(value.shape, generator=generator) * 1.5 + 0.5)
+    path = tmp_path_factory.mktemp("checkpoint") / "latest_net_G.pth"
+    write_checkpoint(state_dict, path)
+    return net_from_state_dict(SPEC, torch.load(path, map_location="cpu", weights_only=True))
+
+
+@pytest.fixture(scope="module")
+def images():
+    return torch.rand(2, 3, 128, 128, generator=torch.Generator().manual_seed(0)) * 2 - 1
+
+
+def _eight_bit(batch: torch.Tensor) -> torch.Tensor:
+    return torch.stack([torch.from_numpy(np.array(finish(image))).int() for image in batch])
+
+
+@pytest.mark.parametrize("norm", ["official", "eval"])
+@pytest.mark.parametrize("dropout", [True, False], ids=["dropout", "no-dropout"])
+def test_fast_copy_gives_the_plain_modules_picture(net, images, norm, dropout):
+    options = SketchOptions(norm=norm, dropout=dropout)
+    plain = generate(net, images, options, SEEDS)
+    fast = generate(inference_copies(net)[norm], images, options, SEEDS)
+    assert (_eight_bit(plain) - _eight_bit(fast)).abs().max() <= TOLERANCE
+    assert torch.allclose(plain, fast, atol=1e-3)
+
+
+def test_the_copies_replace_batch_norm_and_leave_the_original_alone(net, images):
+    before = copy.deepcopy(net.state_dict())
+    folded, fused = fold_for_eval(net), per_image_norm(net)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
+    assert sum(isinstance(m, PerImageNorm) for m in fused.modules()) == \
+        sum(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+    assert next(folded.parameters()).is_contiguous(memory_format=torch.channels_last)
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+
+
+def test_folding_uses_running_statistics_and_per_image_norm_each_images_own(net, images):
+    # One image alone or beside another gives the same picture: no statistics shared across a batch.
+    fused = per_image_norm(net)
+    alone = generate(fused, images[:1], SketchOptions(dropout=False), [None])
+    together = generate(fused, images, SketchOptions(dropout=False), [None, None])
+    assert torch.allclose(alone[0], together[0], atol=1e-5)
+    assert not torch.allclose(generate(fold_for_eval(net), images, SketchOptions(norm="eval"), [None, None]),
+                              together, atol=1e-2)
+
+
+def test_an_instance_norm_net_needs_no_copies():
+    assert inference_copies(UnetGenerator(num_downs=5, ngf=4, norm="instance")) == {}
+
+
+def test_a_norm_after_a_resize_convolution_still_folds_or_stays_exact(images):
+    # A decoder level whose up-sampling is a Sequential (resize, then convolution) or has a layer
+    # between convolution and norm: the copy still gives the plain module's picture.
+    net = UnetGenerator(num_downs=7, ngf=8).eval()
+    for module in net.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.2, 0.2)
+            module.running_var.uniform_(0.5, 2.0)
+    block = net.model.model[1]
+    upconv = block.model[5]
+    block.model[5] = torch.nn.Sequential(torch.nn.Upsample(scale_factor=2),
+                                         torch.nn.Conv2d(upconv.in_channels, upconv.out_channels, 3, padding=1,
+                                                         bias=False))
+    inner = block.model[3]
+    inner.model.insert(6, torch.nn.Identity())  # norm no longer right after the convolution: kept as a multiply-add
+    from inference.nets.fold import RunningNorm
+
+    folded = fold_for_eval(net)
+    assert isinstance(folded.model.model[1].model[6], torch.nn.Identity)  # folded into the Sequential's conv
+    assert isinstance(folded.model.model[1].model[3].model[7], RunningNorm)
+    for norm in ("official", "eval"):
+        options = SketchOptions(norm=norm, dropout=False)
+        plain = generate(net, images, options, [None, None])
+        assert torch.allclose(plain, generate(inference_copies(net)[norm], images, options, [None, None]), atol=1e-3)
