@@ -171,7 +171,7 @@ def test_a_style_installed_without_previews_gets_them_from_a_worker_on_the_first
     """`train` and files copied by hand install no previews: the Stylize page asks a worker for them."""
     from inference.style_previews import preview_path
 
-    from .conftest import wait_for
+    from tests.waiting import wait_for
 
     spec = registry.get_spec(style_models["multi"])
     paths = [preview_path(spec, str(i)) for i in range(len(spec.options["styles"]))]

@@ -40,7 +40,7 @@ def test_render_is_full_resolution_kept_and_re_runnable(owner_client, owner, sty
     with job.result.open("rb") as f:
         assert Image.open(io.BytesIO(f.read())).size == (333, 250)
     item = Item.objects.get(job=job)
-    assert "0.8" in owner_client.get(f"/gallery/items/{item.pk}/").content.decode()
+    assert "Strength: 80 %" in owner_client.get(f"/gallery/items/{item.pk}/").content.decode()  # settings in words
 
     owner_client.post(f"/gallery/items/{item.pk}/rerun/")
     again = Job.objects.exclude(pk=job.pk).get()
