@@ -125,8 +125,6 @@ function selectTool(tool) {
 }
 
 document.querySelectorAll(".tool").forEach((b) => b.addEventListener("click", () => selectTool(b.dataset.tool)));
-selectTool(canvas.tool); // every tool and size button says whether it is pressed
-pressOnly(document.querySelectorAll(".size"), document.querySelector(".size.active"));
 // The brush dots are sized here: the Content-Security-Policy allows no inline styles.
 document.querySelectorAll(".size span").forEach((dot) => {
   dot.style.width = dot.style.height = `${dot.parentElement.dataset.size}px`;
@@ -155,6 +153,9 @@ canvas.canvas.addEventListener("pointermove", follow);
 canvas.canvas.addEventListener("pointerenter", follow);
 canvas.canvas.addEventListener("pointerleave", () => { pointer = null; showCursor(); });
 document.querySelectorAll(".size").forEach((b) => b.addEventListener("click", showCursor));
+// Every tool and size button says whether it is pressed (after the cursor: selectTool shows it).
+selectTool(canvas.tool);
+pressOnly(document.querySelectorAll(".size"), document.querySelector(".size.active"));
 
 // Side by side, the squares are as large as the width allows but no taller than the
 // window below the controls, so both, and the readout under them, fit one screen.
