@@ -2,7 +2,6 @@
 import os
 import socket
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
@@ -91,14 +90,15 @@ class Worker:
         self._wait_ready(log.name)
 
     def _wait_ready(self, log_path: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited early:\n{Path(log_path).read_text()[-3000:]}")
-            if b"ready." in Path(log_path).read_bytes():
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"worker not ready after {timeout} s:\n{Path(log_path).read_text()[-3000:]}")
+            return b"ready." in Path(log_path).read_bytes()
+
+        try:
+            wait_for(ready, timeout=timeout, interval=0.2)
+        except AssertionError:
+            raise RuntimeError(f"worker not ready after {timeout} s:\n{Path(log_path).read_text()[-3000:]}") from None
 
     def kill(self) -> None:
         processes.kill(self.process)
