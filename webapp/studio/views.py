@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from inference.errors import ImageRejected, InferenceError
 from inference.images import MAX_ASPECT_RATIO, ImageHeader, limit_in_mb
-from inference.registry import all_models
+from inference.registry import all_models, get_spec
 
 from .access import mine, owned, valid_uuids
 from .files import download_stem, image_response
@@ -220,8 +220,6 @@ def model_upload(request: HttpRequest) -> JsonResponse:
 
 @csrf_protect
 def _model_upload(request: HttpRequest) -> JsonResponse:
-    from inference.registry import get_spec
-
     from .model_install import import_upload
 
     try:
@@ -290,18 +288,19 @@ def style_file(request: HttpRequest, style: StyleImage, kind: str) -> HttpRespon
     return image_response(field)
 
 
+def _spec_or_404(name: str):
+    try:
+        return get_spec(name)
+    except InferenceError:
+        raise Http404("No such model.") from None
+
+
 @require_GET
 def model_style_thumbnail(request: HttpRequest, name: str, index: int) -> HttpResponse:
     """The thumbnail of one style of an installed multi-style network (written beside its weights)."""
     from django.http import FileResponse
 
-    from inference.errors import InferenceError
-    from inference.registry import get_spec
-
-    try:
-        spec = get_spec(name)
-    except InferenceError:
-        raise Http404("No such model.") from None
+    spec = _spec_or_404(name)
     styles = spec.options.get("styles", ())
     if not 0 <= index < len(styles) or not styles[index].get("thumbnail"):
         raise Http404("No such style.")
@@ -316,13 +315,9 @@ def model_style_preview(request: HttpRequest, name: str, style: str) -> HttpResp
     """One style of an installed style model applied to the reference picture (inference/style_previews.py)."""
     from django.http import FileResponse
 
-    from inference.registry import get_spec
     from inference.style_previews import preview_path
 
-    try:
-        spec = get_spec(name)
-    except InferenceError:
-        raise Http404("No such model.") from None
+    spec = _spec_or_404(name)
     path = preview_path(spec, "" if style == "style" else style)
     if path is None or not path.is_file():
         raise Http404("No such preview.")
