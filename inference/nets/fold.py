@@ -13,9 +13,18 @@ copies of the network cut most of that while computing the same function:
   no convolution directly becomes the multiply-add :class:`RunningNorm`).
 - :func:`per_image_norm`: the official mode (BatchNorm with the statistics
   of the image itself, batch size 1). Each BatchNorm becomes
-  :class:`PerImageNorm`: mean and variance over (H, W) in one pass
-  (``var_mean``), then a single fused multiply-add per element with the
-  per-image scale and shift, on channels_last tensors as they come.
+  :class:`PerImageNorm`: the textbook two passes (mean, then the mean of the
+  squared deviations), each a matrix product over the pixels, and one fused
+  multiply-add per element.
+
+In both copies a resize-convolution (:class:`~inference.nets.pix2pix.ResizeConv2d`,
+the bundled demos' decoder) becomes the same function computed at the low
+resolution (:class:`SubPixelResizeConv`): bilinear doubling followed by a
+3 x 3 convolution is, for each of the four output phases of a 2 x 2 cell,
+one 3 x 3 convolution of the input, so the four run as one convolution with
+four times the output channels and a pixel shuffle. Same arithmetic, but no
+full-resolution resize and padding passes (on the 2-core CPU they took 11 of
+the demo model's 37 ms a frame).
 
 Both copies are channels_last (no reorders around oneDNN's convolutions) and
 stay :class:`~inference.nets.pix2pix.UnetGenerator` instances with the same
@@ -30,18 +39,22 @@ from __future__ import annotations
 import copy
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .pix2pix import UnetGenerator, UnetSkipConnectionBlock
+from .pix2pix import ResizeConv2d, UnetGenerator, UnetSkipConnectionBlock
 
 
 class PerImageNorm(nn.Module):
     """BatchNorm2d at batch size 1 applied to every image of a batch on its own (instance norm + affine).
 
     Same as ``F.instance_norm(x, weight, bias, eps=eps)`` (biased variance, as
-    BatchNorm normalises with), computed as ``x * scale + shift`` with per
-    (image, channel) ``scale`` and ``shift``: two passes over the activations
-    instead of instance_norm's reshape to one big batch norm and its copies.
+    BatchNorm normalises with). The means over the pixels are matrix products
+    with a row of 1 / (H W), which on a channels_last tensor read memory in
+    order: 5-10 times faster on the CPU than ``var_mean`` over (H, W), which
+    walks it with a stride. The variance is the mean of the squared
+    deviations from the mean (two passes), never E[x²] - E[x]², which loses
+    digits when the mean is large against the spread.
     """
 
     def __init__(self, norm: nn.BatchNorm2d) -> None:
@@ -51,10 +64,18 @@ class PerImageNorm(nn.Module):
         self.bias = nn.Parameter(norm.bias.detach().clone(), requires_grad=False)
 
     def forward(self, x: Tensor) -> Tensor:
-        var, mean = torch.var_mean(x, dim=(2, 3), keepdim=True, correction=0)
-        scale = self.weight.view(1, -1, 1, 1) * torch.rsqrt(var + self.eps)
-        shift = self.bias.view(1, -1, 1, 1) - mean * scale
-        return torch.addcmul(shift, x, scale)
+        if x.dtype != torch.float32:  # half precision (GPU): var_mean accumulates in float32, a product may not
+            var, mean = torch.var_mean(x, dim=(2, 3), keepdim=True, correction=0)
+            scale = self.weight.view(1, -1, 1, 1) * torch.rsqrt(var + self.eps)
+            return torch.addcmul(self.bias.view(1, -1, 1, 1) - mean * scale, x, scale)
+        n, c, h, w = x.shape
+        pixels = x.permute(0, 2, 3, 1).reshape(n, h * w, c)  # a view for channels_last input
+        average = x.new_full((n, 1, h * w), 1.0 / (h * w))
+        deviation = pixels - torch.bmm(average, pixels)
+        var = torch.bmm(average, deviation * deviation)
+        scale = self.weight * torch.rsqrt(var + self.eps)
+        out = torch.addcmul(self.bias, deviation, scale)
+        return out.view(n, h, w, c).permute(0, 3, 1, 2)  # channels_last again
 
 
 class RunningNorm(nn.Module):
@@ -71,10 +92,44 @@ class RunningNorm(nn.Module):
         return torch.addcmul(self.shift, x, self.scale)
 
 
+# Bilinear doubling (align_corners=False) then a 3-tap kernel w, seen from the input: output phase a
+# (even or odd pixel) of input position m is sum_e (PHASE_TAPS[a] @ w)[e] * x[m - 1 + e].
+PHASE_TAPS = torch.tensor([[[0.75, 0.25, 0.0], [0.25, 0.75, 0.75], [0.0, 0.0, 0.25]],
+                           [[0.25, 0.0, 0.0], [0.75, 0.75, 0.25], [0.0, 0.25, 0.75]]], dtype=torch.float64)
+
+
+class SubPixelResizeConv(nn.Module):
+    """:class:`ResizeConv2d` computed at the input's resolution: one convolution for the four output phases.
+
+    ``conv(pad(resize(x)))`` with bilinear doubling and replicate padding
+    equals ``pixel_shuffle(conv'(pad(x)))``, where conv' has, for each
+    output channel, one 3 x 3 kernel per phase (a, b) of a 2 x 2 cell:
+    ``PHASE_TAPS[a] @ k @ PHASE_TAPS[b].T`` for the original kernel k. The
+    identity holds at the borders too: the bilinear resize clamps at the
+    edge, which is what replicate-padding its input by one pixel does.
+    """
+
+    def __init__(self, resize: ResizeConv2d) -> None:
+        super().__init__()
+        kernel = resize.conv.weight.detach().double()  # (out, in, 3, 3)
+        phases = [torch.einsum("ed,oidf,gf->oieg", PHASE_TAPS[a], kernel, PHASE_TAPS[b])
+                  for a in (0, 1) for b in (0, 1)]
+        # pixel_shuffle reads channel 4 o + 2 a + b as phase (a, b) of output channel o.
+        weight = torch.stack(phases, 1).flatten(0, 1).to(resize.conv.weight.dtype)
+        self.weight = nn.Parameter(weight, requires_grad=False)
+        bias = resize.conv.bias
+        self.bias = None if bias is None else nn.Parameter(bias.detach().repeat_interleave(4), requires_grad=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.pixel_shuffle(F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), self.weight, self.bias), 2)
+
+
 def _conv_before(layer: nn.Module) -> nn.Module | None:
     """The convolution whose output ``layer`` is (a Sequential's last module counts), else None."""
     if isinstance(layer, nn.Sequential) and len(layer):
         layer = layer[-1]
+    if isinstance(layer, ResizeConv2d):  # a per-channel affine map commutes with the resize before the conv
+        layer = layer.conv
     return layer if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)) and layer.groups == 1 else None
 
 
@@ -102,6 +157,10 @@ def _has_batch_norm(net: UnetGenerator) -> bool:
 
 
 def _finish(net: UnetGenerator) -> UnetGenerator:
+    for block in _blocks(net):
+        for i, layer in enumerate(block.model):
+            if isinstance(layer, ResizeConv2d):
+                block.model[i] = SubPixelResizeConv(layer)
     for parameter in net.parameters():
         parameter.requires_grad_(False)
     return net.eval().to(memory_format=torch.channels_last)
