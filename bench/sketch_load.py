@@ -15,7 +15,10 @@ the worker ran, the live workers' memory, the GPU's utilisation when
 nvidia-smi is there, and the total rendered frames/s beside the best
 forward-only throughput of the same model (bench/forward.py, the network the
 live worker runs, measured in the same run while the studio is idle, before
-and after each load: the better of the two counts).
+and after each load: the better of the two counts). With ``--start`` it also
+prints the CPU time each process of the studio (live worker, Daphne, Redis,
+batch worker) and the load clients spent per rendered frame: on a CPU they
+all share the cores the forward pass runs on.
 
 ``--start`` starts ``manage.py studio`` itself for each ``--live-workers``
 count (a fresh data directory, a free port, its own embedded Redis) and
@@ -89,6 +92,38 @@ def live_worker_rss_mb(parent: int | None = None) -> float:
         except OSError:
             continue
     return total / 1024
+
+
+def _role(cmdline: bytes) -> str:
+    if b"celery" in cmdline:
+        return "live worker" if b"-Q live" in cmdline else "batch worker"
+    if b"daphne" in cmdline:
+        return "Daphne"
+    return "Redis" if b"redis" in cmdline else "other"
+
+
+def studio_cpu_seconds(root: int | None) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each kind of process under ``root`` (the started studio), from /proc."""
+    if root is None:
+        return {}
+    tick = os.sysconf("SC_CLK_TCK")
+    parents, usage = {}, {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            parents[int(proc.name)] = int(fields[1])
+            usage[int(proc.name)] = ((int(fields[11]) + int(fields[12])) / tick,
+                                   (proc / "cmdline").read_bytes().replace(b"\0", b" "))
+        except (OSError, ValueError, IndexError):
+            continue
+    totals: dict[str, float] = {}
+    for pid, (seconds, cmdline) in usage.items():
+        ancestor = pid
+        while ancestor not in (root, 0, 1) and ancestor in parents:
+            ancestor = parents[ancestor]
+        if ancestor == root and pid != root:
+            totals[_role(cmdline)] = totals.get(_role(cmdline), 0.0) + seconds
+    return totals
 
 
 class GpuSampler:
@@ -206,10 +241,13 @@ async def run_load(url: str, model: str, clients: int, fps: float, seconds: floa
              "errors": [], "server_dropped": {}}
     first = await first_frame(url, model, frames[0])
     memory_before = live_worker_rss_mb(parent)
+    cpu_before, clients_before = studio_cpu_seconds(parent), time.process_time()
     with GpuSampler() as gpu:
         await asyncio.gather(*(client(url, model, fps, seconds, frames, stats) for _ in range(clients)))
+    cpu = {role: used - cpu_before.get(role, 0.0) for role, used in studio_cpu_seconds(parent).items()}
+    cpu["load clients"] = time.process_time() - clients_before
     stats.update(first_s=first, memory_before=memory_before, memory_after=live_worker_rss_mb(parent), gpu=gpu.mean,
-                 load=load_average())
+                 load=load_average(), cpu=cpu)
     return stats
 
 
@@ -231,6 +269,10 @@ def report(stats: dict, *, clients: int, fps: float, seconds: float, model: str,
             for stage, values in stages.items() if values))
         print(f"rendered frames/s: {total_fps:.1f} in total, {total_fps / clients:.1f} per client")
         print("batch sizes seen: " + ", ".join(f"{size}×{n}" for size, n in sorted(stats["batches"].items())))
+        # Every process shares the cores, so this is what each rendered frame costs the machine.
+        print("CPU ms per rendered frame: " + ", ".join(
+            f"{role} {used * 1000 / len(rtt):.1f}" for role, used in sorted(stats["cpu"].items(), key=lambda kv: -kv[1])
+            if used > 0))
         row.update(p50=round(percentile(rtt, 50), 1), p95=round(percentile(rtt, 95), 1),
                    per_client=round(total_fps / clients, 1))
     if forward:

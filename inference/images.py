@@ -454,7 +454,15 @@ def encode_image(image: Image.Image, fmt: str, *, quality: int = 92) -> bytes:
         options = {"quality": int(quality), "method": 4}
     else:
         options = {"optimize": False, "compress_level": 6}
-    picture.save(buffer, fmt, **options)
+    try:
+        picture.save(buffer, fmt, **options)
+    except OSError:
+        if not options.get("optimize") or fmt != "JPEG":
+            raise
+        # Pillow gives an optimised JPEG an output buffer of one byte per pixel (below quality 95) and
+        # fails when the picture needs more (fine texture or noise at 4:4:4): encode it unoptimised.
+        buffer = io.BytesIO()
+        picture.save(buffer, fmt, **{**options, "optimize": False})
     return buffer.getvalue()
 
 

@@ -134,8 +134,15 @@ def prepare(image: Image.Image, spec, *, direction: str = "AtoB") -> Tensor:
     palette = palette_colours(spec)
     if palette is not None and channels == 3:
         pixels = snap_to_palette(pixels, palette)
-    tensor = torch.from_numpy(np.array(pixels, copy=True)).float().div_(127.5).sub_(1.0)
-    return tensor.unsqueeze(0) if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous()
+    # NumPy, not torch: live frames are prepared on many worker threads at once, and a torch op
+    # on each would start an OpenMP team per thread, spinning on the cores the forward pass needs.
+    # Same float32 operations, so the same values.
+    values = pixels.astype(np.float32)
+    values /= np.float32(127.5)
+    values -= np.float32(1.0)
+    if values.ndim == 2:
+        return torch.from_numpy(values).unsqueeze(0)
+    return torch.from_numpy(np.ascontiguousarray(values.transpose(2, 0, 1)))
 
 
 # -- the forward pass -----------------------------------------------------------------------------
@@ -239,8 +246,10 @@ def finish(tensor: Tensor) -> Image.Image:
     """(3, H, W) in [-1, 1] (any device or dtype) -> "RGB" picture, rounding to the nearest level."""
     if tensor.dim() != 3 or tensor.shape[0] not in (1, 3):
         raise InferenceError(f"Expected one image shaped (3, H, W), got shape {tuple(tensor.shape)}.")
-    pixels = tensor.detach().float().cpu().add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
-    array = pixels.permute(1, 2, 0).numpy()
+    # NumPy for the same reason as in prepare(); np.round, like torch.round, rounds halves to even.
+    values = tensor.detach().float().cpu().numpy() + np.float32(1.0)
+    values *= np.float32(127.5)
+    array = np.clip(np.round(values), 0, 255).astype(np.uint8).transpose(1, 2, 0)
     if array.shape[2] == 1:
         return Image.fromarray(array[:, :, 0], "L").convert("RGB")
     return Image.fromarray(np.ascontiguousarray(array), "RGB")

@@ -76,3 +76,30 @@ def test_a_failing_call_reaches_every_caller_and_the_batcher_keeps_working():
         with pytest.raises(ValueError, match="boom"):
             future.result(5)
     assert batcher("fine", timeout=5).output == "fine"
+
+
+def test_a_lone_item_never_waits_for_company_but_a_busy_batcher_gathers():
+    # max_wait is a minute: if the batcher waited for newcomers after a lone item, result(10) would time out.
+    calls, running, release = [], threading.Event(), threading.Event()
+
+    def run(group, items):
+        calls.append(list(items))
+        if len(calls) == 2:
+            running.set()
+            release.wait(30)
+        return items
+
+    batcher = MicroBatcher(run, max_batch=8, max_wait=60)
+    assert batcher("alone", timeout=10).output == "alone"
+    # A batch of three (queued while the second call is held open) ...
+    held = batcher.submit("held")
+    assert running.wait(30)
+    trio = [batcher.submit(i) for i in range(3)]
+    release.set()
+    assert held.result(10).batch_size == 1 and [f.result(10).batch_size for f in trio] == [3, 3, 3]
+    # ... so the next batch waits (up to the minute) for as many: three submitted one by one share one call.
+    following = []
+    for i in range(3):
+        following.append(batcher.submit(i))
+    assert [f.result(30).batch_size for f in following] == [3, 3, 3]
+    assert calls[-1] == [0, 1, 2]

@@ -107,3 +107,36 @@ def test_a_norm_after_a_resize_convolution_still_folds_or_stays_exact(images):
         options = SketchOptions(norm=norm, dropout=False)
         plain = generate(net, images, options, [None, None])
         assert torch.allclose(plain, generate(inference_copies(net)[norm], images, options, [None, None]), atol=1e-3)
+
+
+@pytest.mark.parametrize("norm", ["official", "eval"])
+def test_a_resize_decoder_runs_as_sub_pixel_convolutions_with_the_same_picture(images, norm):
+    # The bundled demos' decoder (bilinear doubling + 3x3 conv, replicate padding): the copy computes it at the
+    # input's resolution, one convolution for the four phases of each 2x2 cell; the borders must agree too.
+    from inference.nets.fold import SubPixelResizeConv
+    from inference.nets.pix2pix import ResizeConv2d
+
+    torch.manual_seed(5)
+    net = UnetGenerator(num_downs=6, ngf=8, upsample="resize").eval()
+    for module in net.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.2, 0.2)
+            module.running_var.uniform_(0.5, 2.0)
+            module.weight.data.uniform_(0.5, 1.5)
+            module.bias.data.uniform_(-0.3, 0.3)
+    copy_ = inference_copies(net)[norm]
+    assert not any(isinstance(m, ResizeConv2d) for m in copy_.modules())
+    assert sum(isinstance(m, SubPixelResizeConv) for m in copy_.modules()) == 6
+    options = SketchOptions(norm=norm, dropout=True)
+    plain, fast = generate(net, images, options, SEEDS), generate(copy_, images, options, SEEDS)
+    assert (_eight_bit(plain) - _eight_bit(fast)).abs().max() <= TOLERANCE
+    assert torch.allclose(plain, fast, atol=1e-4)
+
+
+def test_per_image_statistics_stay_exact_when_the_mean_dwarfs_the_spread():
+    # Two passes (mean, then squared deviations): E[x²] - E[x]² would lose the variance here.
+    norm = torch.nn.BatchNorm2d(4)
+    x = (1000 + torch.randn(2, 4, 32, 32)).contiguous(memory_format=torch.channels_last)
+    expected = torch.nn.functional.instance_norm(x.double(), weight=norm.weight.double(), bias=norm.bias.double(),
+                                                 eps=norm.eps)
+    assert torch.allclose(PerImageNorm(norm)(x).double(), expected, atol=1e-2)
