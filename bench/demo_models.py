@@ -10,7 +10,13 @@ dropout). Printed per model and file, averaged over the scenes:
 
 * L1: mean absolute difference to the scene's picture, in 0-255 levels;
 * checkerboard: :func:`inference.data.spectrum.nyquist_share`, the share of
-  the power spectrum at the 2-pixel period (also given for the true pictures).
+  the power spectrum at the 2-pixel period (also given for the true pictures);
+* L1 with the regions' colours given: the same L1 after shifting the model's
+  picture, in every region of the scene's label map, so that its mean colour
+  is the true picture's there. What this removes is the error of choosing a
+  region's colour (which sky, which water), which no drawing tells; what is
+  left is shape and texture. Printed beside it, the L1 of the flat picture of
+  the true region means alone.
 
 --grid writes a JPEG of a few scenes per model: input | old | new | truth.
 Prints figures only; nothing here is asserted by the tests.
@@ -38,6 +44,26 @@ from inference.registry import get_spec  # noqa: E402
 MODELS = {"landscape-paint": "label_map", "landscape-sketch": "sketch"}
 
 
+def region_codes(label_map: Image.Image) -> np.ndarray:
+    """One integer per pixel naming its label-map region (its colour)."""
+    rgb = np.asarray(label_map.convert("RGB")).reshape(-1, 3).astype(np.int64)
+    return rgb[:, 0] << 16 | rgb[:, 1] << 8 | rgb[:, 2]
+
+
+def region_colour_l1(output: Image.Image, scene) -> tuple[float, float]:
+    """(L1 after giving each region the true mean colour, L1 of the true region means as a flat picture)."""
+    codes = region_codes(scene.label_map)
+    out = np.asarray(output.convert("RGB"), dtype=np.float64).reshape(-1, 3).copy()
+    truth = np.asarray(scene.picture.convert("RGB"), dtype=np.float64).reshape(-1, 3)
+    flat = np.empty_like(truth)
+    for code in np.unique(codes):
+        region = codes == code
+        mean = truth[region].mean(axis=0)
+        out[region] += mean - out[region].mean(axis=0)
+        flat[region] = mean
+    return float(np.abs(out - truth).mean()), float(np.abs(flat - truth).mean())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", type=Path, required=True, metavar="DIR", help="folder holding the earlier files (same names)")
@@ -53,7 +79,8 @@ def main() -> int:
     truth_share = statistics.mean(nyquist_share(s.picture) for s in scenes)
     print(f"{args.scenes} held-out scenes (seed {args.seed}, 'test' stream); true pictures: "
           f"checkerboard {truth_share * 1e4:.2f} e-4")
-    print(f"{'model':18} {'file':4} {'L1 (0-255)':>11} {'checkerboard (e-4)':>19}")
+    print(f"{'model':18} {'file':4} {'L1 (0-255)':>11} {'checkerboard (e-4)':>19} {'L1, region colours given':>25}"
+          f" {'true region means alone':>24}")
     rows = []
     options = SketchOptions(norm="official", dropout=False)
     for name, kind in MODELS.items():
@@ -66,7 +93,8 @@ def main() -> int:
             l1 = statistics.mean(float(np.abs(np.asarray(o, dtype=np.float64) - np.asarray(s.picture, dtype=np.float64)).mean())
                                  for o, s in zip(outputs[label], scenes))
             share = statistics.mean(nyquist_share(o) for o in outputs[label])
-            print(f"{name:18} {label:4} {l1:11.2f} {share * 1e4:19.2f}")
+            given, flat = (statistics.mean(v) for v in zip(*(region_colour_l1(o, s) for o, s in zip(outputs[label], scenes))))
+            print(f"{name:18} {label:4} {l1:11.2f} {share * 1e4:19.2f} {given:25.2f} {flat:24.2f}")
         for i in range(min(args.grid_rows, args.scenes)):
             rows.append([drawings[i], outputs["old"][i], outputs["new"][i], scenes[i].picture])
     if args.grid:

@@ -4,7 +4,8 @@
     python bench/sketch_frame_cpu.py --model landscape-sketch --threads 2 --batch 4
 
 Frames are held-out procedural drawings at the model's input size; the
-network runs in the studio's live mode (official normalisation, no dropout).
+network runs in the studio's live mode (official normalisation, no dropout),
+as the live worker runs it (the inference copy of inference/nets/fold.py).
 Prints figures only; nothing here is asserted by the tests.
 """
 
@@ -22,6 +23,7 @@ import torch  # noqa: E402
 
 from inference.data.landscapes import render_scene, scene_seed  # noqa: E402
 from inference.engine import load_net  # noqa: E402
+from inference.nets.fold import inference_copies  # noqa: E402
 from inference.pipelines.sketch import SketchOptions, finish, generate, prepare  # noqa: E402
 from inference.registry import get_spec  # noqa: E402
 
@@ -35,7 +37,8 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     spec = get_spec(args.model)
-    net = load_net(spec, device="cpu")
+    plain = load_net(spec, device="cpu")
+    net = inference_copies(plain).get("official", plain)
     scenes = [render_scene(scene_seed(5, "test", i), spec.input_size) for i in range(4)]
     drawings = [s.label_map if spec.options.get("kind") == "label_map" else s.sketch for s in scenes]
     options = SketchOptions(norm="official", dropout=False)
