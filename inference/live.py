@@ -10,13 +10,24 @@ The forward pass runs on inference copies of the network
 statistics for the official mode, channels_last); on a GPU in half precision,
 with batches padded to a few fixed sizes (:data:`GPU_BUCKETS`) so that every
 shape the live path runs was seen, and its kernels chosen, while warming up.
+
+Every model of a process loads, warms up and runs its batches on one thread,
+:func:`on_torch_thread`. GNU OpenMP, which runs torch's CPU kernels, keeps a
+team of threads for every thread that starts parallel work; once there are
+more such threads than cores it stops letting idle team threads spin between
+kernels, and each of the hundred-odd kernels of a forward pass then waits for
+its team to wake up. On the 2-core machine a demo-model frame took 31 ms
+instead of 20 ms when a second team existed (two models' batchers, or the
+warm-up thread and a batcher).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from PIL import Image
@@ -28,6 +39,34 @@ log = logging.getLogger(__name__)
 
 # Batch sizes a GPU runs: a batch is padded up to the next one (blank images, dropped afterwards).
 GPU_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
+
+
+class _TorchThread:
+    """The live worker's one thread for torch work (module docstring); made again after a fork."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.executor: ThreadPoolExecutor | None = None
+        self.pid = None
+        self.ident = None
+
+    def run(self, fn, *args, **kwargs):
+        if threading.get_ident() == self.ident:  # already on it (a model loading calls back in)
+            return fn(*args, **kwargs)
+        with self.lock:
+            if self.executor is None or self.pid != os.getpid():
+                self.executor, self.pid = ThreadPoolExecutor(1, thread_name_prefix="live-torch"), os.getpid()
+                self.ident = self.executor.submit(threading.get_ident).result()
+            executor = self.executor
+        return executor.submit(fn, *args, **kwargs).result()
+
+
+_TORCH_THREAD = _TorchThread()
+
+
+def on_torch_thread(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` run on the process's live torch thread; blocks until it returns (or raises)."""
+    return _TORCH_THREAD.run(fn, *args, **kwargs)
 
 
 def bucket(size: int, largest: int) -> int:
@@ -63,8 +102,9 @@ class LiveSketchModel:
             self.copies = {mode: copy.deepcopy(net).to(dtype=dtype, memory_format=torch.channels_last)
                            for mode, net in base.items()}
         self.max_batch = max_batch
-        self.batcher = MicroBatcher(self._run_batch, max_batch=max_batch, max_wait=max_wait,
-                                    name=f"batcher-{spec.name}")
+        # The batcher's thread gathers frames; the forward pass runs on the torch thread (module docstring).
+        self.batcher = MicroBatcher(lambda options, items: on_torch_thread(self._run_batch, options, items),
+                                    max_batch=max_batch, max_wait=max_wait, name=f"batcher-{spec.name}")
         # Warm up (allocations, kernel selection) before the first client waits on it: every
         # norm mode, and on a GPU every bucket up to max_batch.
         for norm in ("official", "eval"):
@@ -72,8 +112,13 @@ class LiveSketchModel:
             for size in sizes:
                 self._forward(torch.zeros(size, self.channels, spec.input_size, spec.input_size),
                               SketchOptions(norm=norm, dropout=False), [None] * size)
+        # A whole frame too (preparation, finishing), straight through: this runs on the torch thread,
+        # which the batcher would wait for.
+        from .pipelines.sketch import render
+
         blank = Image.new("RGB", (spec.input_size, spec.input_size), "white")
-        self.render(blank, SketchOptions(dropout=False))
+        render(blank, self.nets, SketchOptions(dropout=False),
+               forward=lambda tensor, seed: self._forward(tensor[None], SketchOptions(dropout=False), [seed])[0])
         self.warm_s = time.perf_counter() - started
         log.info("live model %s warm in %.2f s", spec.name, self.warm_s)
 
@@ -124,7 +169,7 @@ _LOCK = threading.Lock()
 
 
 def live_sketch_model(spec: ModelSpec, *, torch_threads: int = 0, **kwargs) -> LiveSketchModel:
-    """The process-wide live model for ``spec``, created (and warmed up) on first use.
+    """The process-wide live model for ``spec``, created (and warmed up) on the torch thread on first use.
 
     ``torch_threads`` (> 0) caps torch's intra-op threads for the whole process on
     first use, for CPUs where the worker's own threads already keep every core
@@ -135,7 +180,8 @@ def live_sketch_model(spec: ModelSpec, *, torch_threads: int = 0, **kwargs) -> L
             import torch
 
             torch.set_num_threads(torch_threads)
+            on_torch_thread(torch.set_num_threads, torch_threads)
         model = _MODELS.get(spec.name)
         if model is None:
-            model = _MODELS[spec.name] = LiveSketchModel(spec, **kwargs)
+            model = _MODELS[spec.name] = on_torch_thread(LiveSketchModel, spec, **kwargs)
         return model

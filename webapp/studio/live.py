@@ -24,11 +24,19 @@ log = logging.getLogger(__name__)
 LIVE_MAX_PIXELS = 1024 * 1024
 
 
-def _answer(seq: int, kind: str, render: Callable[[], dict]) -> dict:
-    """Run one live request; failures become an error message for that request, never a silence."""
+def _answer(seq: int, kind: str, render: Callable[[], dict], *, on_torch_thread: bool = True) -> dict:
+    """Run one live request; failures become an error message for that request, never a silence.
+
+    ``render`` runs on the worker's one torch thread (inference/live.py: on_torch_thread), so previews
+    and Sketch batches take turns on the cores instead of each worker thread starting its own OpenMP
+    team, which slows every forward pass of the process. A Sketch frame passes False: only its
+    forward pass goes there, through the model's micro-batcher.
+    """
+    from inference.live import on_torch_thread as run_on_torch_thread
+
     started = time.perf_counter()
     try:
-        message = render()
+        message = run_on_torch_thread(render) if on_torch_thread else render()
     except InferenceError as exc:
         return {"type": "live.error", "seq": seq, "message": str(exc)}
     except Exception:
@@ -98,7 +106,7 @@ def render_live_frame(model_name: str, options: dict, frame: str | bytes, seq: i
         return {"type": "sketch.result", "image": encoded, "forward_ms": ms["forward"], "batch": batch.batch_size,
                 "ms": ms, "done_at": time.time()}
 
-    return _answer(seq, "frame", render)
+    return _answer(seq, "frame", render, on_torch_thread=False)
 
 
 def render_style_preview(blend: dict, photo_b64: str, seq: int) -> dict:
