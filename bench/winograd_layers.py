@@ -49,7 +49,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", type=int, help="row indices to run")
     args = parser.parse_args()
     print(f"{torch.get_num_threads()} threads, batch {args.batch}")
-    print(f"{'layer':<24}{'plain ms':>10}{'F(1,2) ms':>11}{'F(2,2) ms':>11}{'F(4,2) ms':>11}{'rel err':>9}{'chosen':>8}")
+    print("ms per call; F(m): Winograd F(m x m, 2 x 2) (up: the shifted form), P(m): up, one per output phase")
+    print(f"{'layer':<24}{'plain':>8}" + "".join(f"{h:>8}" for h in ("F(1)", "F(2)", "F(4)", "P(1)", "P(2)", "P(4)"))
+          + f"{'rel err':>9}{'chosen':>10}")
     with torch.inference_mode():
         for index, (kind, cin, cout, side) in enumerate(LAYERS):
             if args.only and index not in args.only:
@@ -65,17 +67,16 @@ def main() -> None:
             expected = plain(x)
             cells = [median_ms(lambda: plain(x), args.repeats)]
             error = float("nan")
-            for m in (1, 2, 4):
-                if kind == "down" and (side // 2) % m:
+            for m, phases in ((1, False), (2, False), (4, False), (1, True), (2, True), (4, True)):
+                if (kind == "down" and (phases or (side // 2) % m)) or (phases and side % m):
                     cells.append(float("nan"))
                     continue
-                fast = build(plain, m)
+                fast = build(plain, m, phases=True) if phases else build(plain, m)
                 cells.append(median_ms(lambda: fast(x), args.repeats))
                 error = ((fast(x) - expected).abs().max() / expected.abs().max()).item()
             chosen = winograd_fits(plain, side)
             name = f"{kind} {cin}->{cout} @{side}"
-            print(f"{name:<24}{cells[0]:>10.2f}" + "".join(f"{c:>11.2f}" for c in cells[1:]) + f"{error:>9.0e}{str(chosen):>8}",
-                  flush=True)
+            print(f"{name:<24}" + "".join(f"{c:>8.2f}" for c in cells) + f"{error:>9.0e}{str(chosen):>10}", flush=True)
 
 
 if __name__ == "__main__":

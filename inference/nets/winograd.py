@@ -51,6 +51,8 @@ POINTS = {1: (0, None), 2: (0, 1, -1), 4: (0, 1, -1, Fraction(1, 2), None)}
 
 # ConvTranspose2d(4, 2, 1): output rows 2 i - 1 + a (a = 0, 1) read input rows i - 1, i with these kernel taps.
 SHIFTED_TAPS = ((2, 0), (3, 1))
+# ... and output row 2 i + a (phase a) reads input rows i - 1 + a, i + a with these.
+PHASE_TAPS = ((3, 1), (2, 0))
 
 
 def _vandermonde(points, columns: int) -> list[list[Fraction]]:
@@ -169,23 +171,24 @@ def _padded(x: Tensor, top: int, bottom: int, left: int, right: int) -> Tensor:
     return F.pad(nhwc, (0, 0, left, right, top, bottom)).permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)
 
 
-def _input_transform(f: _Winograd2x2, p: Tensor, batch: int, th: int, tw: int, block: int) -> Tensor:
+def _input_transform(f: _Winograd2x2, p: Tensor, batch: int, th: int, tw: int, block: int,
+                     row0: int = 0, col0: int = 0) -> Tensor:
     """Bᵀ d B of every tile of the padded channels_last input ``p``, as V (n², N th tw, block² C).
 
     The correlation runs over ``block`` x ``block`` blocks of pixels (2 for the
     strided convolution's space-to-depth, 1 otherwise): tile (ty, tx) holds
     blocks ``ty m .. ty m + m`` down and ``tx m .. tx m + m`` across, each
-    block's pixels (dy, dx) and channels c as its ``block² C`` channels.
-    First the rows (over whole rows of pixels), then the columns, each pass
+    block's pixels (dy, dx) and channels c as its ``block² C`` channels,
+    starting ``row0`` rows and ``col0`` columns into ``p``. First the rows (over whole rows of pixels), then the columns, each pass
     adding strided views of the previous one.
     """
     m, n, b_t = f.m, f.n, f.b_t
-    cin, width = p.shape[1], p.shape[3]
+    cin, width = p.shape[1], p.shape[3] - col0
     sn, sh, sw = p.stride(0), p.stride(2), p.stride(3)
     # Row pass: T[p', dy] (N, th, width, C) = Σ_i Bᵀ[p', i] P[block (tile m + i) + dy].
     t = p.new_empty(n, block, batch, th, width, cin)
     rows = [p.as_strided((block, batch, th, width, cin), (sh, sn, block * m * sh, sw, 1),
-                         p.storage_offset() + block * i * sh) for i in range(n)]
+                         p.storage_offset() + row0 * sh + col0 * sw + block * i * sh) for i in range(n)]
     for q in range(n):
         _combine(b_t[q], rows, t[q])
     # Column pass into V (n, n, N, th, tw, dy, dx, C).
@@ -215,28 +218,32 @@ class _WinogradBase(nn.Module):
             out[self.f.one * self.f.n + self.f.one].add_(self.bias)
         return out
 
-    def _output_transform(self, mm: Tensor, batch: int, th: int, tw: int, out: Tensor, sub: int) -> None:
+    def _output_transform(self, mm: Tensor, batch: int, th: int, tw: int, out: Tensor, sub: int,
+                          phase: tuple[int, int] | None = None) -> None:
         """Aᵀ M A of the (n², N th tw, sub² C) products, written into the channels_last ``out``.
 
         Output position (y, x) of the correlation, sub-pixel (a, b) of its
         ``sub`` x ``sub`` cell (the depth-to-space of a transposed
         convolution; sub = 1 otherwise) and channel c go to
-        ``out[:, c, sub y + a, sub x + b]``.
+        ``out[:, c, sub y + a, sub x + b]``; with ``phase`` = (a, b) the
+        products hold that one sub-pixel of every cell.
         """
         m, n, a_t = self.m, self.f.n, self.f.a_t
-        cout = mm.shape[-1] // (sub * sub)
+        cells = sub if phase is None else 1
+        cout = mm.shape[-1] // (cells * cells)
         # Pass 1 over the rows: R[i, q] = Σ_p Aᵀ[i, p] M[p, q], shape (m, n, N, th, tw, sub² C).
-        r = mm.new_empty(m, n, batch, th, tw, sub * sub * cout)
-        mv = mm.view(n, n, batch, th, tw, sub * sub * cout)
+        r = mm.new_empty(m, n, batch, th, tw, cells * cells * cout)
+        mv = mm.view(n, n, batch, th, tw, cells * cells * cout)
         for i in range(m):
             _combine(a_t[i], [mv[p] for p in range(n)], r[i])
         # Pass 2 over the columns, straight into the output: Y[i, j] = Σ_q Aᵀ[j, q] R[i, q].
         sn, sh, sw = out.stride(0), out.stride(2), out.stride(3)
-        shape = (m, batch, th, tw, sub, sub, cout)
+        shape = (m, batch, th, tw, cells, cells, cout)
         strides = (sub * sh, sn, sub * m * sh, sub * m * sw, sh, sw, 1)
-        rv = r.view(m, n, batch, th, tw, sub, sub, cout)
+        rv = r.view(m, n, batch, th, tw, cells, cells, cout)
+        start = out.storage_offset() + (0 if phase is None else phase[0] * sh + phase[1] * sw)
         for j in range(m):
-            dest = out.as_strided(shape, strides, out.storage_offset() + sub * j * sw)
+            dest = out.as_strided(shape, strides, start + sub * j * sw)
             _combine(a_t[j], [rv[:, q] for q in range(n)], dest)
 
 
@@ -255,21 +262,58 @@ class WinogradConvTranspose2d(_WinogradBase):
     the outputs are written into a canvas one pixel larger on each side,
     whose interior is returned (a channels_last view; the border row and
     column, and any tile overhang, are dropped).
+
+    With ``phases=True`` each output phase (a, b) (pixels (2 i + a, 2 j + b))
+    is its own 2 x 2 correlation of the padded input started a rows and b
+    columns in, with taps :data:`PHASE_TAPS`: four input transforms and
+    four C_out-wide products, but no tile overhang (the shifted positions
+    number H + 1, the phase positions H). That wins at small sides (8, 16),
+    where the input is small and the overhang large; the sides must then be
+    multiples of m (other sizes run the plain transposed convolution).
     """
 
-    def __init__(self, conv: nn.ConvTranspose2d, m: int) -> None:
+    def __init__(self, conv: nn.ConvTranspose2d, m: int, *, phases: bool = False) -> None:
         assert (conv.kernel_size, conv.stride, conv.padding, conv.output_padding, conv.groups, conv.dilation) == \
             ((4, 4), (2, 2), (1, 1), (0, 0), 1, (1, 1)), "only ConvTranspose2d(k=4, s=2, p=1)"
-        super().__init__(m, None if conv.bias is None else conv.bias.detach().repeat(4))
+        bias = conv.bias
+        super().__init__(m, None if bias is None or phases else bias.detach().repeat(4))
         self.in_channels, self.out_channels = conv.in_channels, conv.out_channels
+        self.phases = phases
         w = conv.weight.detach().double()  # (C_in, C_out, 4, 4)
+        if phases:
+            self.bias = None if bias is None else nn.Parameter(bias.detach().float().clone(), requires_grad=False)
+            self.plain_weight = nn.Parameter(conv.weight.detach().float().clone(), requires_grad=False)
+            kernels = [self.f.kernel(w[:, :, list(PHASE_TAPS[a])][:, :, :, list(PHASE_TAPS[b])].permute(2, 3, 0, 1))
+                       for a in (0, 1) for b in (0, 1)]
+            self.weight = nn.Parameter(torch.stack(kernels).float().contiguous(), requires_grad=False)  # (4, n², Ci, Co)
+            return
         # g[ky, kx, c, (a, b, o)] = w[c, o, SHIFTED_TAPS[a][ky], SHIFTED_TAPS[b][kx]]
         g = torch.stack([torch.stack([w[:, :, ty][:, :, :, tx] for tx in SHIFTED_TAPS], 2) for ty in SHIFTED_TAPS], 2)
         # g: (C_in, C_out, a, b, ky, kx) -> (ky, kx, C_in, (a, b, C_out))
         g = g.permute(4, 5, 0, 2, 3, 1).reshape(2, 2, conv.in_channels, 4 * conv.out_channels)
         self.weight = nn.Parameter(self.f.kernel(g).float().contiguous(), requires_grad=False)  # (n², Ci, 4 Co)
 
+    def extra_repr(self) -> str:
+        return super().extra_repr() + (", phases" if self.phases else "")
+
+    def _forward_phases(self, x: Tensor) -> Tensor:
+        batch, cin, h, w = x.shape
+        m = self.m
+        if h % m or w % m:
+            return F.conv_transpose2d(x, self.plain_weight, self.bias, stride=2, padding=1)
+        p = _padded(x, 1, 1, 1, 1)
+        out = torch.empty(batch, self.out_channels, 2 * h, 2 * w, dtype=x.dtype, device=x.device,
+                          memory_format=torch.channels_last)
+        for a in (0, 1):
+            for b in (0, 1):
+                v = _input_transform(self.f, p, batch, h // m, w // m, 1, a, b)
+                mm = self._product(v, self.weight[2 * a + b])
+                self._output_transform(mm, batch, h // m, w // m, out, 2, (a, b))
+        return out
+
     def forward(self, x: Tensor) -> Tensor:
+        if self.phases:
+            return self._forward_phases(x)
         batch, cin, h, w = x.shape
         m, n = self.m, self.f.n
         th, tw = -(-(h + 1) // m), -(-(w + 1) // m)  # tiles per side over the h + 1 shifted positions
@@ -319,32 +363,35 @@ class WinogradConv2d(_WinogradBase):
         return out
 
 
-# The m of F(m x m, 2 x 2) per layer kind and input side, from bench/winograd_layers.py on the 2-core CPU
-# (unet_256's widths, batch 1; the figures are in the commit that set them). Sides not listed keep the plain
-# layer. Down: F(4, 2) while the output is at least 32 pixels a side (enough tiles for wide products), F(2, 2)
-# at 16, the direct F(1, 2) below (too few tiles for the transformed weights, 2.25 times the original, to pay;
-# it still beats oneDNN, which re-lays the weights out on every call). Up: the same, with the transposed
-# layer's oneDNN path slower still at small sizes.
-DOWN_M = {128: 4, 64: 4, 32: 2, 16: 2, 8: 1, 4: 1, 2: 1}
-UP_M = {64: 4, 32: 4, 16: 2, 8: 1, 2: 1, 1: 2}
+# How each strided layer runs on the CPU, by kind and input side: m of F(m x m, 2 x 2), and for the transposed
+# layers whether per output phase (True) or shifted (False). From bench/winograd_layers.py on the 2-core CPU at
+# unet_256's widths, batch 1, 2 threads (figures in the commit that set them); a side not listed keeps the
+# plain layer. Down: F(4, 2) at 32 x 32 outputs (the 64 x 64 ones tie with oneDNN: the input transform of
+# 128 x 128 x 64 costs what the products save), F(2, 2) at 16; below that the direct F(1, 2), whose four
+# products of shifted windows beat oneDNN there (too few tiles for transformed weights, 2.25 or more times
+# the original, to pay). Up: the shifted F(4, 2) at 32 and 64 (shared input transform, wide products);
+# per phase at 16 (F(2, 2)) and below (F(1, 2), the direct products: oneDNN's transposed convolution is
+# slow on these small images); the shifted F(1, 2) for the 1 x 1 innermost level.
+DOWN_PLAN = {64: 4, 32: 2, 16: 1, 8: 1, 4: 1, 2: 1}
+UP_PLAN = {64: (4, False), 32: (4, False), 16: (2, True), 8: (1, True), 4: (1, True), 2: (1, True), 1: (1, False)}
 MIN_CHANNELS = 64  # narrower layers (the RGB ends, unet_small's levels) were not measured to win: kept
 
 
-def winograd_fits(conv: nn.Module, side: int) -> int | None:
-    """The m of F(m, 2) to run ``conv`` with on a ``side`` x ``side`` input on the CPU, or None to keep it."""
-    if isinstance(conv, nn.ConvTranspose2d) and type(conv) is nn.ConvTranspose2d:
+def winograd_fits(conv: nn.Module, side: int) -> tuple[int, bool] | None:
+    """(m, phases) to run ``conv`` with on a ``side`` x ``side`` input on the CPU, or None to keep it."""
+    if type(conv) is nn.ConvTranspose2d:
         ok = (conv.kernel_size, conv.stride, conv.padding, conv.output_padding, conv.groups, conv.dilation) == \
             ((4, 4), (2, 2), (1, 1), (0, 0), 1, (1, 1))
-        table = UP_M
-    elif isinstance(conv, nn.Conv2d) and type(conv) is nn.Conv2d:
+        plan = UP_PLAN.get(side)
+    elif type(conv) is nn.Conv2d:
         ok = (conv.kernel_size, conv.stride, conv.padding, conv.groups, conv.dilation, conv.padding_mode) == \
             ((4, 4), (2, 2), (1, 1), 1, (1, 1), "zeros")
-        table = DOWN_M
+        plan = None if side not in DOWN_PLAN else (DOWN_PLAN[side], False)
     else:
         return None
     if not ok or min(conv.in_channels, conv.out_channels) < MIN_CHANNELS:
         return None
-    return table.get(side)
+    return plan
 
 
 def for_cpu(net: nn.Module, size: int) -> nn.Module:
@@ -363,13 +410,13 @@ def for_cpu(net: nn.Module, size: int) -> nn.Module:
     side = size
     for block in _blocks(net):
         for i, layer in enumerate(block.model):
-            if isinstance(layer, nn.Conv2d):
-                m = winograd_fits(layer, side)
-                if m is not None:
-                    block.model[i] = WinogradConv2d(layer, m)
-            elif isinstance(layer, nn.ConvTranspose2d):
-                m = winograd_fits(layer, side // 2)
-                if m is not None:
-                    block.model[i] = WinogradConvTranspose2d(layer, m)
+            if type(layer) is nn.Conv2d:
+                plan = winograd_fits(layer, side)
+                if plan is not None:
+                    block.model[i] = WinogradConv2d(layer, plan[0])
+            elif type(layer) is nn.ConvTranspose2d:
+                plan = winograd_fits(layer, side // 2)
+                if plan is not None:
+                    block.model[i] = WinogradConvTranspose2d(layer, plan[0], phases=plan[1])
         side //= 2
     return net

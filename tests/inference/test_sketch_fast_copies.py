@@ -119,34 +119,34 @@ def _relative_error(got: torch.Tensor, expected: torch.Tensor) -> float:
     return ((got - expected).abs().max() / expected.abs().max()).item()
 
 
+LAYER_SHAPES = [(1, 8, 5, 8), (3, 16, 12, 16), (2, 24, 40, 8), (1, 8, 4, 2), (2, 8, 4, 1)]  # (N, C_in, C_out, side)
+
+
 @pytest.mark.parametrize("m", [1, 2, 4])
-@pytest.mark.parametrize("kind", ["down", "up"])
-@pytest.mark.parametrize("shape", [(1, 8, 5, 8), (3, 16, 12, 16), (2, 24, 40, 8), (1, 8, 4, 2), (2, 8, 4, 1)],
-                         ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("kind", ["down", "up", "up-phases"])
+@pytest.mark.parametrize("shape", LAYER_SHAPES, ids=lambda s: "x".join(map(str, s)))
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
 @pytest.mark.parametrize("channels_last", [True, False], ids=["channels_last", "contiguous"])
 def test_winograd_layers_compute_the_plain_convolution(m, kind, shape, bias, channels_last):
     batch, cin, cout, side = shape
-    if kind == "down" and side < 2:
-        pytest.skip("a stride-2 convolution of a 1-pixel image")
     torch.manual_seed(side * 31 + cin)
     if kind == "down":
-        plain, fast_layer = torch.nn.Conv2d(cin, cout, 4, 2, 1, bias=bias), WinogradConv2d
+        side *= 2  # a stride-2 convolution needs at least 2 pixels
+        plain = torch.nn.Conv2d(cin, cout, 4, 2, 1, bias=bias)
     else:
-        plain, fast_layer = torch.nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=bias), WinogradConvTranspose2d
+        plain = torch.nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=bias)
     if bias:
         torch.nn.init.uniform_(plain.bias, -1, 1)
+    fast = WinogradConv2d(plain, m) if kind == "down" else WinogradConvTranspose2d(plain, m, phases=kind == "up-phases")
     x = torch.randn(batch, cin, side, side)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
-    fast = fast_layer(plain, m)
     with torch.inference_mode():
         expected, got = plain(x), fast(x)
+        alone = fast(x[-1:])
     assert got.shape == expected.shape
     assert _relative_error(got, expected) < 2e-5  # F(4, 2) on random data: about 5e-6
-    # Each image on its own: no mixing across the batch.
-    with torch.inference_mode():
-        assert torch.allclose(fast(x[-1:]), got[-1:], atol=1e-5)
+    assert torch.allclose(alone, got[-1:], atol=1e-5)  # each image on its own: no mixing across the batch
 
 
 def test_winograd_kernels_keep_bias_and_weights_of_the_layer_they_replace():
@@ -161,12 +161,14 @@ def swap_everything(monkeypatch, request):
     """Every strided layer at every side becomes a Winograd layer with m = request.param (the test net is narrow)."""
     m = request.param
     monkeypatch.setattr(winograd, "MIN_CHANNELS", 0)
-    monkeypatch.setattr(winograd, "DOWN_M", {2 ** k: m for k in range(10)})
-    monkeypatch.setattr(winograd, "UP_M", {2 ** k: m for k in range(10)})
+    m, phases = request.param
+    monkeypatch.setattr(winograd, "DOWN_PLAN", {2 ** k: m for k in range(10)})
+    monkeypatch.setattr(winograd, "UP_PLAN", {2 ** k: (m, phases) for k in range(10)})
     return m
 
 
-@pytest.mark.parametrize("swap_everything", [1, 2, 4], indirect=True, ids=["F1", "F2", "F4"])
+@pytest.mark.parametrize("swap_everything", [(1, False), (2, False), (4, False), (1, True), (2, True)], indirect=True,
+                         ids=["F1", "F2", "F4", "P1", "P2"])
 @pytest.mark.parametrize("norm", ["official", "eval"])
 @pytest.mark.parametrize("dropout", [True, False], ids=["dropout", "no-dropout"])
 def test_cpu_copy_with_winograd_layers_gives_the_plain_modules_picture(net, images, norm, dropout, swap_everything):
@@ -184,13 +186,13 @@ def test_only_cpu_copies_of_unet_256_get_winograd_layers_where_they_win():
     net = UnetGenerator(num_downs=8, ngf=64)
     for parameter in net.parameters():
         parameter.requires_grad_(False)
-    kinds = lambda copy_: [(type(m).__name__, m.m) for m in copy_.modules()  # noqa: E731
+    kinds = lambda copy_: [(type(m).__name__, m.m) for m in copy_.modules()  # noqa: E731 (outermost level first)
                            if isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))]
     assert kinds(inference_copies(net)["eval"]) == []  # a GPU's copy keeps cuDNN's convolutions
     cpu = kinds(for_cpu(fold_for_eval(net), 256))
-    # Down 64->128 @128 ... 512->512 @2 (not the RGB 3->64), up @1 ... @64 but @4 (no win) and not the RGB 128->3.
-    assert [m for name, m in cpu if name == "WinogradConv2d"] == [4, 4, 2, 2, 1, 1, 1]
-    assert sorted(m for name, m in cpu if name == "WinogradConvTranspose2d") == [1, 1, 2, 2, 4, 4]
+    # Down 128->256 @64 ... 512->512 @2 (not the RGB 3->64 nor 64->128 @128: no win), up @1 ... @64 (not the RGB 128->3).
+    assert [m for name, m in cpu if name == "WinogradConv2d"] == [4, 2, 1, 1, 1, 1]
+    assert [m for name, m in cpu if name == "WinogradConvTranspose2d"] == [1, 1, 1, 1, 2, 4, 4]
 
 
 def test_resize_convolution_nets_keep_their_layers():
