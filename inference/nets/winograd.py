@@ -292,6 +292,11 @@ class WinogradConvTranspose2d(_WinogradBase):
         # g: (C_in, C_out, a, b, ky, kx) -> (ky, kx, C_in, (a, b, C_out))
         g = g.permute(4, 5, 0, 2, 3, 1).reshape(2, 2, conv.in_channels, 4 * conv.out_channels)
         self.weight = nn.Parameter(self.f.kernel(g).float().contiguous(), requires_grad=False)  # (n², Ci, 4 Co)
+        # The last row of positions (a = 0, tap 2 down) and column (b = 0, tap 2 across): (tap, C_in, (b or a, C_out)).
+        bottom = torch.stack([torch.stack([w[:, :, 2, SHIFTED_TAPS[b][k]] for b in (0, 1)], 1) for k in (0, 1)])
+        right = torch.stack([torch.stack([w[:, :, SHIFTED_TAPS[a][k], 2] for a in (0, 1)], 1) for k in (0, 1)])
+        self.edge_bottom = nn.Parameter(bottom.flatten(2).float().contiguous(), requires_grad=False)
+        self.edge_right = nn.Parameter(right.flatten(2).float().contiguous(), requires_grad=False)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + (", phases" if self.phases else "")
@@ -316,14 +321,43 @@ class WinogradConvTranspose2d(_WinogradBase):
             return self._forward_phases(x)
         batch, cin, h, w = x.shape
         m, n = self.m, self.f.n
-        th, tw = -(-(h + 1) // m), -(-(w + 1) // m)  # tiles per side over the h + 1 shifted positions
         cout = self.out_channels
-        p = _padded(x, 1, th * m - h, 1, tw * m - w)  # (N, th m + 2, tw m + 2, C) channels_last
+        if h % m == 0 and w % m == 0:
+            # Tiles over positions 0 .. h - 1 exactly; the last row and column of positions (their taps on the
+            # zero padding dropped) as two thin products: no overhang of a whole row and column of tiles.
+            th, tw = h // m, w // m
+            p = _padded(x, 1, 1, 1, 1)
+            canvas = torch.empty(batch, cout, 2 * h + 2, 2 * w + 2, dtype=x.dtype, device=x.device,
+                                 memory_format=torch.channels_last)
+            self._edges(p, canvas, h, w)
+        else:
+            th, tw = -(-(h + 1) // m), -(-(w + 1) // m)  # tiles per side over the h + 1 shifted positions
+            p = _padded(x, 1, th * m - h, 1, tw * m - w)  # (N, th m + 2, tw m + 2, C) channels_last
+            canvas = torch.empty(batch, cout, 2 * th * m, 2 * tw * m, dtype=x.dtype, device=x.device,
+                                 memory_format=torch.channels_last)
         mm = self._product(_input_transform(self.f, p, batch, th, tw, 1), self.weight)
-        canvas = torch.empty(batch, cout, 2 * th * m, 2 * tw * m, dtype=x.dtype, device=x.device,
-                             memory_format=torch.channels_last)
         self._output_transform(mm, batch, th, tw, canvas, 2)
         return canvas[:, :, 1:2 * h + 1, 1:2 * w + 1]
+
+    def _edges(self, p: Tensor, canvas: Tensor, h: int, w: int) -> None:
+        """Positions (h, j) and (i, w) of the padded input ``p``: canvas row 2 h and column 2 w (output 2 h - 1)."""
+        batch, cin = p.shape[:2]
+        cout = self.out_channels
+        sn, sh, sw = p.stride(0), p.stride(2), p.stride(3)
+        cn, ch, cw = canvas.stride(0), canvas.stride(2), canvas.stride(3)
+        bias = None if self.bias is None else self.bias[:2 * cout]
+        for weights, length, step, other_step, fixed, dest_step, dest_other, dest_fixed in (
+                (self.edge_bottom, w + 1, sw, sh, h * sh, 2 * cw, cw, 2 * h * ch),  # row h: a = 0, (b, o)
+                (self.edge_right, h + 1, sh, sw, w * sw, 2 * ch, ch, 2 * w * cw)):  # column w: b = 0, (a, o)
+            z = None
+            for k in (0, 1):  # the tap along the strip; the one across it falls on the zero padding
+                window = p.as_strided((batch, length, cin), (sn, step, 1), p.storage_offset() + fixed + k * step)
+                z = torch.matmul(window, weights[k]) if z is None else z.add_(torch.matmul(window, weights[k]))
+            if bias is not None:
+                z.add_(bias)
+            dest = canvas.as_strided((batch, length, 2, cout), (cn, dest_step, dest_other, 1),
+                                     canvas.storage_offset() + dest_fixed)
+            dest.copy_(z.view(batch, length, 2, cout))
 
 
 class WinogradConv2d(_WinogradBase):
@@ -373,7 +407,7 @@ class WinogradConv2d(_WinogradBase):
 # per phase at 16 (F(2, 2)) and below (F(1, 2), the direct products: oneDNN's transposed convolution is
 # slow on these small images); the shifted F(1, 2) for the 1 x 1 innermost level.
 DOWN_PLAN = {64: 4, 32: 2, 16: 1, 8: 1, 4: 1, 2: 1}
-UP_PLAN = {64: (4, False), 32: (4, False), 16: (2, True), 8: (1, True), 4: (1, True), 2: (1, True), 1: (1, False)}
+UP_PLAN = {64: (4, False), 32: (4, False), 16: (2, True), 8: (1, True), 4: (1, True), 2: (1, True), 1: (1, True)}
 MIN_CHANNELS = 64  # narrower layers (the RGB ends, unet_small's levels) were not measured to win: kept
 
 
