@@ -398,16 +398,17 @@ class WinogradConv2d(_WinogradBase):
 
 
 # How each strided layer runs on the CPU, by kind and input side: m of F(m x m, 2 x 2), and for the transposed
-# layers whether per output phase (True) or shifted (False). From bench/winograd_layers.py on the 2-core CPU at
-# unet_256's widths, batch 1, 2 threads (figures in the commit that set them); a side not listed keeps the
-# plain layer. Down: F(4, 2) at 32 x 32 outputs (the 64 x 64 ones tie with oneDNN: the input transform of
-# 128 x 128 x 64 costs what the products save), F(2, 2) at 16; below that the direct F(1, 2), whose four
-# products of shifted windows beat oneDNN there (too few tiles for transformed weights, 2.25 or more times
-# the original, to pay). Up: the shifted F(4, 2) at 32 and 64 (shared input transform, wide products);
-# per phase at 16 (F(2, 2)) and below (F(1, 2), the direct products: oneDNN's transposed convolution is
-# slow on these small images); the shifted F(1, 2) for the 1 x 1 innermost level.
+# layers whether per output phase (True) or shifted (False). Chosen with bench/winograd_layers.py (and the
+# same candidates timed in alternation) on the 2-core CPU at unet_256's widths, batch 1, 2 threads; a side not
+# listed keeps the plain layer. Down: F(4, 2) at 32 x 32 outputs (64 x 64 ties with oneDNN: the transforms of
+# a 128 x 128 x 64 input cost what the products save), F(2, 2) at 16 x 16, below that the direct F(1, 2)
+# (too few tiles for transformed weights, 2.25 or more times the original, to pay; the direct products still
+# beat oneDNN there). Up: the shifted F(4, 2) at 32 and 64 (one input transform, 4 C_out-wide products);
+# per phase F(2, 2) at 8 and 16 (the input is small, and the shifted form's extra row and column of
+# positions cost more there); per phase F(1, 2), the direct products, at 1 to 4, where oneDNN's transposed
+# convolution is slow.
 DOWN_PLAN = {64: 4, 32: 2, 16: 1, 8: 1, 4: 1, 2: 1}
-UP_PLAN = {64: (4, False), 32: (4, False), 16: (2, True), 8: (1, True), 4: (1, True), 2: (1, True), 1: (1, True)}
+UP_PLAN = {64: (4, False), 32: (4, False), 16: (2, True), 8: (2, True), 4: (1, True), 2: (1, True), 1: (1, True)}
 MIN_CHANNELS = 64  # narrower layers (the RGB ends, unet_small's levels) were not measured to win: kept
 
 
