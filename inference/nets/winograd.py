@@ -24,8 +24,17 @@ transformed back (``Aᵀ M A``) into m x m outputs per tile. Multiplications per
 output fall from 4 to (m + 1)² / m²: 2.25 for F(2, 2), 1.5625 for F(4, 2).
 The matrices come from the Toom-Cook construction on the points in
 :data:`POINTS` (0, ±1, 1/2 and infinity: small, well conditioned; float32
-results stay within about 1e-6 of the direct convolution relative to the
-output's scale, see the tests).
+results stay within about 1e-5 of the direct convolution relative to the
+output's scale, see the tests). F(1 x 1, 2 x 2) is the direct method in the
+same frame (identity transforms, four products): it is what wins on small
+images, where oneDNN's layers lose time on the weights rather than the sums.
+
+The transposed layer runs either per output phase (four correlations, each
+with its own input transform) or "shifted": output rows 2 i - 1 and 2 i read
+the same two input rows, so one correlation with 4 C_out outputs per
+position gives all four phases from one input transform and wide products
+(:class:`WinogradConvTranspose2d`). Which form and which m each layer uses
+was measured per layer (:data:`DOWN_PLAN`, :data:`UP_PLAN`).
 
 The transforms are memory-bound passes over channels_last (N, H, W, C)
 tensors: each is a handful of strided views added together with ``out=``
@@ -33,13 +42,19 @@ into the layout the next step reads, the space-to-depth and the phase
 interleave included (no extra copies). The row transform runs before tiling
 the columns, so each pass touches about (m + 1) / m times the data.
 
+Costs: the transformed kernels take (m + 1)² / 4 times the memory of the
+originals (the unet_256 CPU copy holds about 460 MB of weights instead of
+220 MB) and take a few seconds to build, once, when the copies are made.
+Being many small passes, the layers suffer more than one oneDNN call when
+another process holds a core (each pass waits for both threads).
+
 Only the CPU copies use these layers (:func:`for_cpu`): on a GPU, cuDNN's
 convolutions in half precision are faster and keep their own accuracy.
 """
 
 from __future__ import annotations
 
-import copy
+import math
 from fractions import Fraction
 
 import torch
@@ -99,25 +114,14 @@ def winograd_matrices(m: int) -> tuple[Tensor, Tensor, Tensor]:
     b_t = [list(col) for col in zip(*inverse)]
     for p in range(n):  # scale row p of Bᵀ by the lcm of its denominators over the gcd of its numerators
         nonzero = [v for v in b_t[p] if v != 0]
-        denominators = 1
-        for v in nonzero:
-            denominators = denominators * v.denominator // _gcd(denominators, v.denominator)
-        numerators = 0
-        for v in nonzero:
-            numerators = _gcd(numerators, abs((v * denominators).numerator))
-        scale = Fraction(denominators, numerators)
+        denominators = math.lcm(*(v.denominator for v in nonzero))
+        scale = Fraction(denominators, math.gcd(*((v * denominators).numerator for v in nonzero)))
         if 1 not in [v * scale for v in nonzero]:  # a row with a +1 starts its pass with one add (see _combine)
             scale = -scale
         b_t[p] = [v * scale for v in b_t[p]]
         g[p] = [v / scale for v in g[p]]
     as_tensor = lambda rows: torch.tensor([[float(v) for v in row] for row in rows], dtype=torch.float64)  # noqa: E731
     return as_tensor(a_t), as_tensor(g), as_tensor(b_t)
-
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a
 
 
 def _combine(coefficients: Tensor, sources: list[Tensor], dest: Tensor) -> None:
@@ -146,7 +150,7 @@ def _combine(coefficients: Tensor, sources: list[Tensor], dest: Tensor) -> None:
 
 
 class _Winograd2x2:
-    """F(m x m, 2 x 2) for one m: the transform passes of the input and the output."""
+    """F(m x m, 2 x 2) for one m: its matrices, and the kernel transform."""
 
     def __init__(self, m: int) -> None:
         self.m, self.n = m, m + 1
@@ -168,7 +172,8 @@ def _padded(x: Tensor, top: int, bottom: int, left: int, right: int) -> Tensor:
     sometimes ten times slower (2 ms instead of 0.2 at 256 x 64 x 64).
     """
     nhwc = x.permute(0, 2, 3, 1)
-    return F.pad(nhwc, (0, 0, left, right, top, bottom)).permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)
+    padded = F.pad(nhwc, (0, 0, left, right, top, bottom)).permute(0, 3, 1, 2)
+    return padded.contiguous(memory_format=torch.channels_last)
 
 
 def _input_transform(f: _Winograd2x2, p: Tensor, batch: int, th: int, tw: int, block: int,
@@ -179,8 +184,9 @@ def _input_transform(f: _Winograd2x2, p: Tensor, batch: int, th: int, tw: int, b
     strided convolution's space-to-depth, 1 otherwise): tile (ty, tx) holds
     blocks ``ty m .. ty m + m`` down and ``tx m .. tx m + m`` across, each
     block's pixels (dy, dx) and channels c as its ``block² C`` channels,
-    starting ``row0`` rows and ``col0`` columns into ``p``. First the rows (over whole rows of pixels), then the columns, each pass
-    adding strided views of the previous one.
+    starting ``row0`` rows and ``col0`` columns into ``p``. First the rows
+    (over whole rows of pixels), then the columns, each pass adding strided
+    views of the previous one.
     """
     m, n, b_t = f.m, f.n, f.b_t
     cin, width = p.shape[1], p.shape[3] - col0
@@ -194,7 +200,8 @@ def _input_transform(f: _Winograd2x2, p: Tensor, batch: int, th: int, tw: int, b
     # Column pass into V (n, n, N, th, tw, dy, dx, C).
     v = p.new_empty(n, n, batch, th, tw, block, block, cin)
     ts = t.stride()
-    cols = [t.as_strided((n, batch, th, tw, block, block, cin), (ts[0], ts[2], ts[3], block * m * ts[4], ts[1], ts[4], 1),
+    cols = [t.as_strided((n, batch, th, tw, block, block, cin),
+                         (ts[0], ts[2], ts[3], block * m * ts[4], ts[1], ts[4], 1),
                          block * j * ts[4]) for j in range(n)]
     for q in range(n):
         _combine(b_t[q], cols, v[:, q])
@@ -282,10 +289,13 @@ class WinogradConvTranspose2d(_WinogradBase):
         w = conv.weight.detach().double()  # (C_in, C_out, 4, 4)
         if phases:
             self.bias = None if bias is None else nn.Parameter(bias.detach().float().clone(), requires_grad=False)
-            self.plain_weight = nn.Parameter(conv.weight.detach().float().clone(), requires_grad=False)
+            # For sides that m does not divide (F(1, 2) takes any side and needs none).
+            self.plain_weight = None if m == 1 else nn.Parameter(conv.weight.detach().float().clone(),
+                                                                 requires_grad=False)
             kernels = [self.f.kernel(w[:, :, list(PHASE_TAPS[a])][:, :, :, list(PHASE_TAPS[b])].permute(2, 3, 0, 1))
                        for a in (0, 1) for b in (0, 1)]
-            self.weight = nn.Parameter(torch.stack(kernels).float().contiguous(), requires_grad=False)  # (4, n², Ci, Co)
+            # (phase, n², C_in, C_out)
+            self.weight = nn.Parameter(torch.stack(kernels).float().contiguous(), requires_grad=False)
             return
         # g[ky, kx, c, (a, b, o)] = w[c, o, SHIFTED_TAPS[a][ky], SHIFTED_TAPS[b][kx]]
         g = torch.stack([torch.stack([w[:, :, ty][:, :, :, tx] for tx in SHIFTED_TAPS], 2) for ty in SHIFTED_TAPS], 2)
@@ -398,16 +408,16 @@ class WinogradConv2d(_WinogradBase):
 
 
 # How each strided layer runs on the CPU, by kind and input side: m of F(m x m, 2 x 2), and for the transposed
-# layers whether per output phase (True) or shifted (False). Chosen with bench/winograd_layers.py (and the
-# same candidates timed in alternation) on the 2-core CPU at unet_256's widths, batch 1, 2 threads; a side not
-# listed keeps the plain layer. Down: F(4, 2) at 32 x 32 outputs (64 x 64 ties with oneDNN: the transforms of
-# a 128 x 128 x 64 input cost what the products save), F(2, 2) at 16 x 16, below that the direct F(1, 2)
-# (too few tiles for transformed weights, 2.25 or more times the original, to pay; the direct products still
-# beat oneDNN there). Up: the shifted F(4, 2) at 32 and 64 (one input transform, 4 C_out-wide products);
-# per phase F(2, 2) at 8 and 16 (the input is small, and the shifted form's extra row and column of
-# positions cost more there); per phase F(1, 2), the direct products, at 1 to 4, where oneDNN's transposed
-# convolution is slow.
-DOWN_PLAN = {64: 4, 32: 2, 16: 1, 8: 1, 4: 1, 2: 1}
+# layers whether per output phase (True) or shifted (False). Chosen with bench/winograd_layers.py (candidates
+# timed in alternation) on the 2-core CPU at unet_256's widths, batch 1, 2 threads; a side not listed keeps the
+# plain layer. Down (outputs half the input side): F(4, 2) for 64 x 64 and 32 x 32 outputs (at 64 x 64 only
+# just: the transforms of a 128 x 128 x 64 input cost most of what the products save), F(2, 2) for 16 x 16,
+# below that the direct F(1, 2) (too few tiles for transformed weights, 2.25 or more times the original, to
+# pay; the direct products still beat oneDNN there). Up: the shifted F(4, 2) from 32 and 64 (one input
+# transform, 4 C_out-wide products); per phase F(2, 2) from 8 and 16 (the input is small, and the shifted
+# form's extra row and column of positions cost more there); per phase F(1, 2), the direct products, from
+# 1 to 4, where oneDNN's transposed convolution is slow.
+DOWN_PLAN = {128: 4, 64: 4, 32: 2, 16: 1, 8: 1, 4: 1, 2: 1}
 UP_PLAN = {64: (4, False), 32: (4, False), 16: (2, True), 8: (2, True), 4: (1, True), 2: (1, True), 1: (1, True)}
 MIN_CHANNELS = 64  # narrower layers (the RGB ends, unet_small's levels) were not measured to win: kept
 

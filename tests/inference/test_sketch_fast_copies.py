@@ -174,7 +174,7 @@ def swap_everything(monkeypatch, request):
 def test_cpu_copy_with_winograd_layers_gives_the_plain_modules_picture(net, images, norm, dropout, swap_everything):
     copies = inference_copies(net, cpu_size=images.shape[-1])
     swapped = [m for m in copies[norm].modules() if isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))]
-    assert len(swapped) == 2 * 7  # every level's down- and up-convolution (a down one whose sides m does not divide runs plain)
+    assert len(swapped) == 2 * 7  # every level's down- and up-convolution (sides m does not divide run plain)
     options = SketchOptions(norm=norm, dropout=dropout)
     plain = generate(net, images, options, SEEDS)
     fast = generate(copies[norm], images, options, SEEDS)
@@ -190,8 +190,8 @@ def test_only_cpu_copies_of_unet_256_get_winograd_layers_where_they_win():
                            if isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))]
     assert kinds(inference_copies(net)["eval"]) == []  # a GPU's copy keeps cuDNN's convolutions
     cpu = kinds(for_cpu(fold_for_eval(net), 256))
-    # Down 128->256 @64 ... 512->512 @2 (not the RGB 3->64 nor 64->128 @128: no win), up @1 ... @64 (not the RGB 128->3).
-    assert [m for name, m in cpu if name == "WinogradConv2d"] == [4, 2, 1, 1, 1, 1]
+    # Down 64->128 @128 ... 512->512 @2 (not the RGB 3->64), up @1 ... @64 (not the RGB 128->3).
+    assert [m for name, m in cpu if name == "WinogradConv2d"] == [4, 4, 2, 1, 1, 1, 1]
     assert [m for name, m in cpu if name == "WinogradConvTranspose2d"] == [1, 1, 1, 2, 2, 4, 4]
 
 
