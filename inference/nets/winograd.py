@@ -43,7 +43,7 @@ interleave included (no extra copies). The row transform runs before tiling
 the columns, so each pass touches about (m + 1) / m times the data.
 
 Costs: the transformed kernels take (m + 1)² / 4 times the memory of the
-originals (the unet_256 CPU copy holds about 460 MB of weights instead of
+originals (the unet_256 CPU copy holds about 390 MB of weights instead of
 220 MB) and take a few seconds to build, once, when the copies are made.
 Being many small passes, the layers suffer more than one oneDNN call when
 another process holds a core (each pass waits for both threads).
@@ -414,11 +414,12 @@ class WinogradConv2d(_WinogradBase):
 # just: the transforms of a 128 x 128 x 64 input cost most of what the products save), F(2, 2) for 16 x 16,
 # below that the direct F(1, 2) (too few tiles for transformed weights, 2.25 or more times the original, to
 # pay; the direct products still beat oneDNN there). Up: the shifted F(4, 2) from 32 and 64 (one input
-# transform, 4 C_out-wide products); per phase F(2, 2) from 8 and 16 (the input is small, and the shifted
-# form's extra row and column of positions cost more there); per phase F(1, 2), the direct products, from
-# 1 to 4, where oneDNN's transposed convolution is slow.
+# transform, 4 C_out-wide products); per phase F(2, 2) from 16 (the input is small, and the shifted form's
+# extra row and column of positions cost more there); per phase F(1, 2), the direct products, from 1 to 8,
+# where oneDNN's transposed convolution is slow (at 8 only about as fast, some runs a little faster; F(2, 2)
+# is no faster there and needs 2.25 times the weights).
 DOWN_PLAN = {128: 4, 64: 4, 32: 2, 16: 1, 8: 1, 4: 1, 2: 1}
-UP_PLAN = {64: (4, False), 32: (4, False), 16: (2, True), 8: (2, True), 4: (1, True), 2: (1, True), 1: (1, True)}
+UP_PLAN = {64: (4, False), 32: (4, False), 16: (2, True), 8: (1, True), 4: (1, True), 2: (1, True), 1: (1, True)}
 MIN_CHANNELS = 64  # narrower layers (the RGB ends, unet_small's levels) were not measured to win: kept
 
 

@@ -192,7 +192,7 @@ def test_only_cpu_copies_of_unet_256_get_winograd_layers_where_they_win():
     cpu = kinds(for_cpu(fold_for_eval(net), 256))
     # Down 64->128 @128 ... 512->512 @2 (not the RGB 3->64), up @1 ... @64 (not the RGB 128->3).
     assert [m for name, m in cpu if name == "WinogradConv2d"] == [4, 4, 2, 1, 1, 1, 1]
-    assert [m for name, m in cpu if name == "WinogradConvTranspose2d"] == [1, 1, 1, 2, 2, 4, 4]
+    assert [m for name, m in cpu if name == "WinogradConvTranspose2d"] == [1, 1, 1, 1, 2, 4, 4]
 
 
 def test_resize_convolution_nets_keep_their_layers():
