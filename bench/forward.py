@@ -6,7 +6,9 @@
 
 What is timed is what the live worker runs (inference/live.py): the inference
 copies of inference/nets/fold.py (BatchNorm folded for eval, fused per-image
-statistics for the official mode, channels_last), half precision on CUDA
+statistics for the official mode, channels_last; on the CPU the strided
+convolutions that win there as Winograd layers, inference/nets/winograd.py),
+half precision on CUDA
 (--dtype), in the normalisation mode of --norm. ``--reference`` also times
 the official code side by side (the plain UnetGenerator module, BatchNorm in
 train mode for "official" and in eval mode for "eval", as the official
@@ -64,9 +66,9 @@ def plain_net(spec, device) -> torch.nn.Module:
     return load_net(spec, device=device) if spec.installed else registry.build_net(spec).eval().to(device)
 
 
-def live_net(net: torch.nn.Module, norm: str, device, dtype: str = "float16") -> torch.nn.Module:
-    """The network the live worker runs for ``norm`` (inference/live.py)."""
-    live = inference_copies(net).get(norm, net)
+def live_net(net: torch.nn.Module, norm: str, device, size: int, dtype: str = "float16") -> torch.nn.Module:
+    """The network the live worker runs for ``norm`` on images of side ``size`` (inference/live.py)."""
+    live = inference_copies(net, cpu_size=None if device.type == "cuda" else size).get(norm, net)
     if device.type == "cuda":
         live = copy.deepcopy(live).to(dtype=getattr(torch, dtype), memory_format=torch.channels_last)
     return live
@@ -107,7 +109,7 @@ def best_throughput(name: str, batches, *, device=None, repeats: int = 5, norm: 
     """{"images_s", "batch"}: the best images/s of the live network of ``name`` over ``batches``."""
     device = pick_device(device)
     spec = registry.get_spec(name)
-    net = live_net(plain_net(spec, device), norm, device)
+    net = live_net(plain_net(spec, device), norm, device, spec.input_size)
     best = (0.0, 0)
     for batch in batches:
         per_image = statistics.median(bench(net, spec, batch, device, repeats, norm)) / batch
@@ -118,7 +120,7 @@ def best_throughput(name: str, batches, *, device=None, repeats: int = 5, norm: 
 def reference_row(spec, net, device, repeats: int, norm: str) -> str:
     """The official code and the live network at batch 1, timed in alternation."""
     x = torch.rand(1, 3, spec.input_size, spec.input_size, device=device) * 2 - 1
-    official, live = official_net(net, norm), live_net(net, norm, device)
+    official, live = official_net(net, norm), live_net(net, norm, device, spec.input_size)
     options = SketchOptions(norm=norm, dropout=False)
     with torch.no_grad():
         expected = official(x.clone())
@@ -163,7 +165,7 @@ def main() -> None:
         net = plain_net(spec, device)
         flops = conv_flops(net, spec.input_size, device)
         for norm in norms:
-            live = live_net(net, norm, device, args.dtype)
+            live = live_net(net, norm, device, spec.input_size, args.dtype)
             for batch in args.batches:
                 times = bench(live, spec, batch, device, args.repeats, norm)
                 per_image = statistics.median(times) / batch

@@ -7,7 +7,8 @@ clients of a model go through the network together.
 
 The forward pass runs on inference copies of the network
 (:mod:`inference.nets.fold`: BatchNorm folded for eval, fused per-image
-statistics for the official mode, channels_last); on a GPU in half precision,
+statistics for the official mode, channels_last; on the CPU with Winograd
+strided convolutions, :mod:`inference.nets.winograd`); on a GPU in half precision,
 with batches padded to a few fixed sizes (:data:`GPU_BUCKETS`) so that every
 shape the live path runs was seen, and its kernels chosen, while warming up.
 
@@ -91,7 +92,7 @@ class LiveSketchModel:
         self.nets = load_nets(spec, device=device)
         self.cuda = next(self.nets.net.parameters()).is_cuda
         # norm mode -> network; an instance-norm net has one network for both.
-        self.copies = inference_copies(self.nets.net)
+        self.copies = inference_copies(self.nets.net, cpu_size=None if self.cuda else spec.input_size)
         if self.cuda:
             # Tensor cores want half precision and channels_last; private copies keep the
             # float32 net of the shared cache for batch renders.

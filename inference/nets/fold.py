@@ -26,12 +26,19 @@ four times the output channels and a pixel shuffle. Same arithmetic, but no
 full-resolution resize and padding passes (on the 2-core CPU they took 11 of
 the demo model's 37 ms a frame).
 
+Copies for the CPU (``inference_copies(net, cpu_size=...)``) also run the
+4 x 4 stride-2 convolutions and transposed convolutions that measurably win
+there as Winograd minimal filtering (:mod:`inference.nets.winograd`: fewer
+multiplications, the only way past sgemm speed, where oneDNN already runs);
+GPU copies keep cuDNN's convolutions.
+
 Both copies are channels_last (no reorders around oneDNN's convolutions) and
 stay :class:`~inference.nets.pix2pix.UnetGenerator` instances with the same
 dropout layers, so :func:`inference.pipelines.sketch.generate` runs them with
 its per-image seeded dropout unchanged. The original network is not touched.
-Outputs agree with the plain module to float32 rounding (tests check 8-bit
-equality within the fidelity tolerance).
+Outputs agree with the plain module to float32 rounding (the Winograd
+layers to a few float32 roundings more; tests check 8-bit equality within
+the fidelity tolerance).
 """
 
 from __future__ import annotations
@@ -195,11 +202,20 @@ def per_image_norm(net: UnetGenerator) -> UnetGenerator:
     return _finish(fused)
 
 
-def inference_copies(net: UnetGenerator) -> dict[str, UnetGenerator]:
+def inference_copies(net: UnetGenerator, *, cpu_size: int | None = None) -> dict[str, UnetGenerator]:
     """{"official": per_image_norm(net), "eval": fold_for_eval(net)} for a BatchNorm U-Net, else {}.
 
     An instance-norm network has no mode to choose and is run as it is.
+    ``cpu_size``: the copies will run on the CPU, on images of this side;
+    their strided convolutions that win there become Winograd layers
+    (:func:`inference.nets.winograd.for_cpu`). Leave it None for copies that
+    go to a GPU (cuDNN's convolutions stay).
     """
     if not _has_batch_norm(net):
         return {}
-    return {"official": per_image_norm(net), "eval": fold_for_eval(net)}
+    copies = {"official": per_image_norm(net), "eval": fold_for_eval(net)}
+    if cpu_size is not None:
+        from .winograd import for_cpu
+
+        copies = {mode: for_cpu(copy_, cpu_size) for mode, copy_ in copies.items()}
+    return copies

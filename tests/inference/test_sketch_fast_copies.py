@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 import torch
 
+from inference.nets import winograd
 from inference.nets.fold import PerImageNorm, fold_for_eval, inference_copies, per_image_norm
+from inference.nets.winograd import WinogradConv2d, WinogradConvTranspose2d, for_cpu
 from inference.nets.pix2pix import UnetGenerator
 from inference.pipelines.sketch import SketchOptions, finish, generate
 from inference.registry import get_spec, net_from_state_dict
@@ -140,3 +142,92 @@ def test_per_image_statistics_stay_exact_when_the_mean_dwarfs_the_spread():
     expected = torch.nn.functional.instance_norm(x.double(), weight=norm.weight.double(), bias=norm.bias.double(),
                                                  eps=norm.eps)
     assert torch.allclose(PerImageNorm(norm)(x).double(), expected, atol=1e-2)
+
+
+# --- Winograd layers (inference/nets/winograd.py): the CPU copies' strided convolutions ---------------------
+
+
+def _relative_error(got: torch.Tensor, expected: torch.Tensor) -> float:
+    return ((got - expected).abs().max() / expected.abs().max()).item()
+
+
+LAYER_SHAPES = [(1, 8, 5, 8), (3, 16, 12, 16), (2, 24, 40, 8), (1, 8, 4, 2), (2, 8, 4, 1)]  # (N, C_in, C_out, side)
+
+
+@pytest.mark.parametrize("m", [1, 2, 4])
+@pytest.mark.parametrize("kind", ["down", "up", "up-phases"])
+@pytest.mark.parametrize("shape", LAYER_SHAPES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
+@pytest.mark.parametrize("channels_last", [True, False], ids=["channels_last", "contiguous"])
+def test_winograd_layers_compute_the_plain_convolution(m, kind, shape, bias, channels_last):
+    batch, cin, cout, side = shape
+    torch.manual_seed(side * 31 + cin)
+    if kind == "down":
+        side *= 2  # a stride-2 convolution needs at least 2 pixels
+        plain = torch.nn.Conv2d(cin, cout, 4, 2, 1, bias=bias)
+    else:
+        plain = torch.nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=bias)
+    if bias:
+        torch.nn.init.uniform_(plain.bias, -1, 1)
+    fast = WinogradConv2d(plain, m) if kind == "down" else WinogradConvTranspose2d(plain, m, phases=kind == "up-phases")
+    x = torch.randn(batch, cin, side, side)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        expected, got = plain(x), fast(x)
+        alone = fast(x[-1:])
+    assert got.shape == expected.shape
+    assert _relative_error(got, expected) < 2e-5  # F(4, 2) on random data: about 5e-6
+    assert torch.allclose(alone, got[-1:], atol=1e-5)  # each image on its own: no mixing across the batch
+
+
+def test_winograd_kernels_keep_bias_and_weights_of_the_layer_they_replace():
+    conv = torch.nn.ConvTranspose2d(8, 4, 4, 2, 1)
+    fast = WinogradConvTranspose2d(conv, 2)
+    assert torch.equal(fast.bias, conv.bias.detach().repeat(4))  # one per output pixel of a 2 x 2 cell
+    assert not fast.weight.requires_grad and fast.weight.shape == (9, 8, 16)
+
+
+@pytest.fixture
+def swap_everything(monkeypatch, request):
+    """Every strided layer at every side becomes a Winograd layer with m = request.param (the test net is narrow)."""
+    m = request.param
+    monkeypatch.setattr(winograd, "MIN_CHANNELS", 0)
+    m, phases = request.param
+    monkeypatch.setattr(winograd, "DOWN_PLAN", {2 ** k: m for k in range(10)})
+    monkeypatch.setattr(winograd, "UP_PLAN", {2 ** k: (m, phases) for k in range(10)})
+    return m
+
+
+@pytest.mark.parametrize("swap_everything", [(1, False), (2, False), (4, False), (1, True), (2, True)], indirect=True,
+                         ids=["F1", "F2", "F4", "P1", "P2"])
+@pytest.mark.parametrize("norm", ["official", "eval"])
+@pytest.mark.parametrize("dropout", [True, False], ids=["dropout", "no-dropout"])
+def test_cpu_copy_with_winograd_layers_gives_the_plain_modules_picture(net, images, norm, dropout, swap_everything):
+    copies = inference_copies(net, cpu_size=images.shape[-1])
+    swapped = [m for m in copies[norm].modules() if isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))]
+    assert len(swapped) == 2 * 7  # every level's down- and up-convolution (sides m does not divide run plain)
+    options = SketchOptions(norm=norm, dropout=dropout)
+    plain = generate(net, images, options, SEEDS)
+    fast = generate(copies[norm], images, options, SEEDS)
+    assert (_eight_bit(plain) - _eight_bit(fast)).abs().max() <= TOLERANCE
+    assert torch.allclose(plain, fast, atol=1e-3)
+
+
+def test_only_cpu_copies_of_unet_256_get_winograd_layers_where_they_win():
+    net = UnetGenerator(num_downs=8, ngf=64)
+    for parameter in net.parameters():
+        parameter.requires_grad_(False)
+    kinds = lambda copy_: [(type(m).__name__, m.m) for m in copy_.modules()  # noqa: E731 (outermost level first)
+                           if isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))]
+    assert kinds(inference_copies(net)["eval"]) == []  # a GPU's copy keeps cuDNN's convolutions
+    cpu = kinds(for_cpu(fold_for_eval(net), 256))
+    # Down 64->128 @128 ... 512->512 @2 (not the RGB 3->64), up @1 ... @64 (not the RGB 128->3).
+    assert [m for name, m in cpu if name == "WinogradConv2d"] == [4, 4, 2, 1, 1, 1, 1]
+    assert [m for name, m in cpu if name == "WinogradConvTranspose2d"] == [1, 1, 1, 1, 2, 4, 4]
+
+
+def test_resize_convolution_nets_keep_their_layers():
+    net = UnetGenerator(num_downs=6, ngf=64, upsample="resize")
+    assert not any(isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))
+                   for m in for_cpu(fold_for_eval(net), 256).modules())
