@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 
 # Batch sizes a GPU runs: a batch is padded up to the next one (blank images, dropped afterwards).
 GPU_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
+# On a CPU a batch gains nothing past 8 frames and then loses: the activations no longer fit the
+# caches (2-core machine, bench/forward.py: unet_256 82 ms a frame at batch 8, 109 at 16; the demo
+# model 15.6 and 17.1). Larger LIVE_MAX_BATCH values apply to GPUs only.
+CPU_MAX_BATCH = 8
 
 
 class _TorchThread:
@@ -103,10 +107,10 @@ class LiveSketchModel:
 
             self.copies = {mode: copy.deepcopy(net).to(dtype=dtype, memory_format=torch.channels_last)
                            for mode, net in base.items()}
-        self.max_batch = max_batch
+        self.max_batch = max_batch if self.cuda else min(max_batch, CPU_MAX_BATCH)
         # The batcher's thread gathers frames; the forward pass runs on the torch thread (module docstring).
         self.batcher = MicroBatcher(lambda options, items: on_torch_thread(self._run_batch, options, items),
-                                    max_batch=max_batch, max_wait=max_wait, name=f"batcher-{spec.name}")
+                                    max_batch=self.max_batch, max_wait=max_wait, name=f"batcher-{spec.name}")
         # Warm up (allocations, kernel selection) before the first client waits on it: every
         # norm mode, and on a GPU every bucket up to max_batch.
         for norm in ("official", "eval"):
