@@ -135,7 +135,7 @@ def _conv_before(layer: nn.Module) -> nn.Module | None:
     """The convolution whose output ``layer`` is (a Sequential's last module counts), else None."""
     if isinstance(layer, nn.Sequential) and len(layer):
         layer = layer[-1]
-    if isinstance(layer, ResizeConv2d):  # a per-channel affine map commutes with the resize before the conv
+    if isinstance(layer, ResizeConv2d):  # its last step is its own 3 x 3 convolution
         layer = layer.conv
     return layer if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)) and layer.groups == 1 else None
 
