@@ -40,10 +40,30 @@ def _current(record: dict) -> dict:
     return {**record, "arch": arch, "options": options}
 
 
+# (path, inode, mtime, size) of the catalog last read -> its specs. The live worker looks a model up for
+# every frame; the file changes only when a model is trained or removed.
+_read: tuple[tuple, list[ModelSpec]] = ((), [])
+
+
 def local_specs() -> list[ModelSpec]:
     """The locally trained models recorded in the models directory (none if there is no file)."""
+    global _read
+    path = _catalog_path()
     try:
-        records = json.loads(_catalog_path().read_text())
+        stat = path.stat()
+    except OSError:
+        return []
+    key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)  # an atomic rewrite is a new inode
+    if _read[0] == key:
+        return list(_read[1])
+    specs = _parse(path)
+    _read = (key, specs)
+    return list(specs)
+
+
+def _parse(path: Path) -> list[ModelSpec]:
+    try:
+        records = json.loads(path.read_text())
     except FileNotFoundError:
         return []
     except (OSError, ValueError):
