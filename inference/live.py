@@ -17,10 +17,8 @@ Every model of a process loads, warms up and runs its batches on one thread,
 team of threads for every thread that starts parallel work; once there are
 more such threads than cores it stops letting idle team threads spin between
 kernels, and each of the hundred-odd kernels of a forward pass then waits for
-its team to wake up. On the 2-core machine a demo-model forward pass took
-30 ms instead of 20 ms while another thread of the process held a team
-(before this, each warmed model's batcher thread had its own, and every worker
-thread that rendered a preview).
+its team to wake up. Before this, each warmed model's batcher thread had a
+team of its own, and so did every worker thread that rendered a preview.
 """
 
 from __future__ import annotations

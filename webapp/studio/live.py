@@ -12,6 +12,7 @@ from PIL import Image
 
 from inference.errors import InferenceError
 from inference.images import encode_image, load_image
+from inference.live import live_sketch_model, on_torch_thread as run_on_torch_thread
 from inference.pipelines.hints import parse_hints
 from inference.registry import get_spec
 
@@ -32,8 +33,6 @@ def _answer(seq: int, kind: str, render: Callable[[], dict], *, on_torch_thread:
     team, which slows every forward pass of the process. A Sketch frame passes False: only its
     forward pass goes there, through the model's micro-batcher.
     """
-    from inference.live import on_torch_thread as run_on_torch_thread
-
     started = time.perf_counter()
     try:
         message = run_on_torch_thread(render) if on_torch_thread else render()
@@ -57,8 +56,6 @@ def _ms(seconds: float) -> float:
 
 def live_sketch_model_for(spec):
     """The live worker's resident model for ``spec`` (inference/live.py), with the LIVE_* settings."""
-    from inference.live import live_sketch_model
-
     return live_sketch_model(spec, max_batch=settings.LIVE_MAX_BATCH, max_wait=settings.LIVE_MAX_WAIT_MS / 1000,
                              torch_threads=settings.LIVE_TORCH_THREADS, gpu_dtype=settings.LIVE_GPU_DTYPE)
 
