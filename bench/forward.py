@@ -8,7 +8,8 @@ What is timed is what the live worker runs (inference/live.py): the inference
 copies of inference/nets/fold.py (BatchNorm folded for eval, fused per-image
 statistics for the official mode, channels_last; on the CPU the strided
 convolutions that win there as Winograd layers, inference/nets/winograd.py),
-half precision on CUDA
+in a process whose freed memory glibc keeps (inference/live.py:
+keep_freed_memory), half precision on CUDA
 (--dtype), in the normalisation mode of --norm. ``--reference`` also times
 the official code side by side (the plain UnetGenerator module, BatchNorm in
 train mode for "official" and in eval mode for "eval", as the official
@@ -35,6 +36,7 @@ import torch  # noqa: E402
 
 from inference import registry  # noqa: E402
 from inference.engine import load_net, pick_device  # noqa: E402
+from inference.live import keep_freed_memory  # noqa: E402
 from inference.nets.fold import inference_copies  # noqa: E402
 from inference.pipelines.sketch import SketchOptions, generate  # noqa: E402
 
@@ -150,6 +152,7 @@ def main() -> None:
     parser.add_argument("--reference", action="store_true", help="also time the official code at batch 1")
     parser.add_argument("--json", action="store_true", help="print only {model: best images/s} as JSON")
     args = parser.parse_args()
+    keep_freed_memory()  # as in the live worker; the official code, when timed, runs under it too
 
     device = pick_device(args.device)
     specs = [registry.get_spec(n) for n in args.models] if args.models else registry.specs_for_task("sketch")

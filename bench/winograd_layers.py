@@ -1,4 +1,4 @@
-"""Per-layer timings behind inference/nets/winograd.py's plans: the plain layer against each Winograd form.
+"""Per-layer timings of unet_256's strided layers on this CPU: the plain layer against each Winograd form.
 
     python bench/winograd_layers.py                # every 4x4 stride-2 layer of unet_256 at 256², batch 1
     python bench/winograd_layers.py --repeats 9 --only 12 13
@@ -11,9 +11,11 @@ output phase). The candidates of a row run in alternation, so a busy moment
 on the shared machine hits them alike; each cell is the median ms (and the
 best) of ``--repeats`` calls. "rel err" is the largest difference from the
 plain output relative to its largest magnitude (over the candidates), and
-"plan" what :func:`~inference.nets.winograd.winograd_fits` picks (m, per phase).
-F(1) is the direct method in the same frame (four products of shifted
-windows, no transforms).
+"picked" what :func:`~inference.nets.winograd.fastest_form` picks on this
+machine when a CPU copy is made (m, per phase; None: the plain layer), from
+the forms it finds worth timing at that side (``WORTH_TIMING``). F(1) is the
+direct method in the same frame (four products of shifted windows, no
+transforms).
 """
 import argparse
 import statistics
@@ -26,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from inference.nets.winograd import WinogradConv2d, WinogradConvTranspose2d, winograd_fits  # noqa: E402
+from inference.nets.winograd import fastest_form, fits, winograd_form  # noqa: E402
 
 # (kind, C_in, C_out, input side) of unet_256 at 256 x 256.
 LAYERS = [("down", 3, 64, 256), ("down", 64, 128, 128), ("down", 128, 256, 64), ("down", 256, 512, 32),
@@ -37,17 +39,10 @@ LAYERS = [("down", 3, 64, 256), ("down", 64, 128, 128), ("down", 128, 256, 64), 
 FORMS = ("F(1)", "F(2)", "F(4)", "P(1)", "P(2)", "P(4)")
 
 
-def candidates(kind: str, plain: nn.Module, side: int) -> dict:
-    """{form: module} of the Winograd forms that fit this layer (a form whose m does not divide the side is left out)."""
-    out = {}
-    for form in FORMS:
-        m, phases = int(form[2]), form[0] == "P"
-        if kind == "down":
-            if not phases and (side // 2) % m == 0:
-                out[form] = WinogradConv2d(plain, m)
-        elif not phases or side % m == 0:
-            out[form] = WinogradConvTranspose2d(plain, m, phases=phases)
-    return out
+def candidates(plain: nn.Module, side: int) -> dict:
+    """{form name: module} of every Winograd form that fits this layer (m divides the sides it tiles)."""
+    forms = {name: (int(name[2]), name[0] == "P") for name in FORMS}
+    return {name: winograd_form(plain, form) for name, form in forms.items() if fits(plain, form, side)}
 
 
 def main() -> None:
@@ -57,7 +52,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", type=int, help="row indices (0-based) to run")
     args = parser.parse_args()
     print(f"{torch.get_num_threads()} threads, batch {args.batch}; ms per call, median (best)")
-    print(f"{'layer':<22}{'plain':>14}" + "".join(f"{f:>14}" for f in FORMS) + f"{'rel err':>9}  plan")
+    print(f"{'layer':<22}{'plain':>14}" + "".join(f"{f:>14}" for f in FORMS) + f"{'rel err':>9}  picked")
     with torch.inference_mode():
         for index, (kind, cin, cout, side) in enumerate(LAYERS):
             if args.only and index not in args.only:
@@ -65,7 +60,7 @@ def main() -> None:
             layer = nn.Conv2d if kind == "down" else nn.ConvTranspose2d
             plain = layer(cin, cout, 4, 2, 1, bias=False).eval().to(memory_format=torch.channels_last)
             x = torch.randn(args.batch, cin, side, side).contiguous(memory_format=torch.channels_last)
-            runs = {"plain": plain, **candidates(kind, plain, side)}
+            runs = {"plain": plain, **candidates(plain, side)}
             expected = plain(x)
             error = max(((run(x) - expected).abs().max() / expected.abs().max()).item() for run in runs.values())
             times = {name: [] for name in runs}
@@ -77,7 +72,7 @@ def main() -> None:
             cells = [f"{statistics.median(times[n]) * 1000:.2f} ({min(times[n]) * 1000:.2f})" if n in times else "-"
                      for n in ("plain",) + FORMS]
             name = f"{kind} {cin}->{cout} @{side}"
-            print(f"{name:<22}" + "".join(f"{c:>14}" for c in cells) + f"{error:>9.0e}  {winograd_fits(plain, side)}",
+            print(f"{name:<22}" + "".join(f"{c:>14}" for c in cells) + f"{error:>9.0e}  {fastest_form(plain, side)}",
                   flush=True)
 
 

@@ -23,8 +23,10 @@ team of its own, and so did every worker thread that rendered a preview.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -71,6 +73,36 @@ _TORCH_THREAD = _TorchThread()
 def on_torch_thread(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` run on the process's live torch thread; blocks until it returns (or raises)."""
     return _TORCH_THREAD.run(fn, *args, **kwargs)
+
+
+# glibc's mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_MAX = -4
+_M_ARENA_MAX = -8
+
+
+def keep_freed_memory() -> bool:
+    """Have glibc keep the memory torch frees for the next batch instead of returning it to the kernel.
+
+    A CPU forward pass allocates its activations afresh (a batch of 8 demo frames at
+    256x256 has 34 MB tensors), and glibc serves blocks over 32 MB with mmap and unmaps
+    them on free, so every batch page-faulted and zeroed its activations again: in
+    perf, about a tenth of the live worker's CPU under load was in the kernel's page
+    faults. Process-wide, so only for processes that run live batches (and the
+    benchmark that times them). False where the C library is not glibc.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    # Large blocks come from the heap instead of mmap, the heap is never trimmed back, and
+    # every thread shares the main heap: a thread's own arena is made of 64 MB heaps,
+    # which glibc unmaps whenever one empties, whatever the trim threshold.
+    return all(mallopt(param, value) for param, value in
+               ((_M_ARENA_MAX, 1), (_M_MMAP_MAX, 0), (_M_TRIM_THRESHOLD, 2**31 - 1)))
 
 
 def bucket(size: int, largest: int) -> int:
@@ -175,11 +207,15 @@ _LOCK = threading.Lock()
 def live_sketch_model(spec: ModelSpec, *, torch_threads: int = 0, **kwargs) -> LiveSketchModel:
     """The process-wide live model for ``spec``, created (and warmed up) on the torch thread on first use.
 
+    The first call also tunes the process for live batches: :func:`keep_freed_memory`.
+
     ``torch_threads`` (> 0) caps torch's intra-op threads for the whole process on
     first use, for CPUs where the worker's own threads already keep every core
     busy; measure with bench/sketch_load.py before changing it.
     """
     with _LOCK:
+        if not _MODELS:
+            keep_freed_memory()
         if torch_threads > 0 and not _MODELS:
             import torch
 

@@ -33,8 +33,8 @@ The transposed layer runs either per output phase (four correlations, each
 with its own input transform) or "shifted": output rows 2 i - 1 and 2 i read
 the same two input rows, so one correlation with 4 C_out outputs per
 position gives all four phases from one input transform and wide products
-(:class:`WinogradConvTranspose2d`). Which form and which m each layer uses
-was measured per layer (:data:`DOWN_PLAN`, :data:`UP_PLAN`).
+(:class:`WinogradConvTranspose2d`). Which form and which m each layer uses,
+if any, is measured on the CPU at hand when a copy is made (:func:`fastest_form`).
 
 The transforms are memory-bound passes over channels_last (N, H, W, C)
 tensors: each is a handful of strided views added together with ``out=``
@@ -43,10 +43,12 @@ interleave included (no extra copies). The row transform runs before tiling
 the columns, so each pass touches about (m + 1) / m times the data.
 
 Costs: the transformed kernels take (m + 1)² / 4 times the memory of the
-originals (the unet_256 CPU copy holds about 390 MB of weights instead of
-220 MB) and take a few seconds to build, once, when the copies are made.
-Being many small passes, the layers suffer more than one oneDNN call when
-another process holds a core (each pass waits for both threads).
+originals (the unet_256 CPU copy held about 390 MB of weights instead of
+220 MB where F(4, 2) won its large layers) and take a few seconds to build,
+once, when the copies are made; timing the candidate forms adds a few
+seconds more, once per process and layer shape. Being many small passes,
+the layers suffer more than one oneDNN call when another process holds a
+core (each pass waits for both threads).
 
 Only the CPU copies use these layers (:func:`for_cpu`): on a GPU, cuDNN's
 convolutions in half precision are faster and keep their own accuracy.
@@ -55,6 +57,7 @@ convolutions in half precision are faster and keep their own accuracy.
 from __future__ import annotations
 
 import math
+import time
 from fractions import Fraction
 
 import torch
@@ -407,47 +410,108 @@ class WinogradConv2d(_WinogradBase):
         return out
 
 
-# How each strided layer runs on the CPU, by kind and input side: m of F(m x m, 2 x 2), and for the transposed
-# layers whether per output phase (True) or shifted (False). Chosen with bench/winograd_layers.py (candidates
-# timed in alternation) on the 2-core CPU at unet_256's widths, batch 1, 2 threads; a side not listed keeps the
-# plain layer. Down (outputs half the input side): F(4, 2) for 64 x 64 and 32 x 32 outputs (at 64 x 64 only
-# just: the transforms of a 128 x 128 x 64 input cost most of what the products save), F(2, 2) for 16 x 16,
-# below that the direct F(1, 2) (too few tiles for transformed weights, 2.25 or more times the original, to
-# pay; the direct products still beat oneDNN there). Up: the shifted F(4, 2) from 32 and 64 (one input
-# transform, 4 C_out-wide products); per phase F(2, 2) from 16 (the input is small, and the shifted form's
-# extra row and column of positions cost more there); per phase F(1, 2), the direct products, from 1 to 8,
-# where oneDNN's transposed convolution is slow (at 8 only about as fast, some runs a little faster; F(2, 2)
-# is no faster there and needs 2.25 times the weights).
-DOWN_PLAN = {128: 4, 64: 4, 32: 2, 16: 1, 8: 1, 4: 1, 2: 1}
-UP_PLAN = {64: (4, False), 32: (4, False), 16: (2, True), 8: (1, True), 4: (1, True), 2: (1, True), 1: (1, True)}
-MIN_CHANNELS = 64  # narrower layers (the RGB ends, unet_small's levels) were not measured to win: kept
+# Forms a strided layer can take: (m, phases), m of F(m x m, 2 x 2) and, for a transposed layer, whether it runs
+# per output phase (True) or shifted (False). Which one wins depends on the CPU: on one 2-core build machine the
+# Winograd forms won most of unet_256's layers (F(4, 2) on the large ones, the direct F(1, 2) on the small ones);
+# on a 2-core AVX-512 machine oneDNN's own layers won all but the smallest (bench/winograd_layers.py prints both).
+# So each copy times them where it runs (:func:`fastest_form`), among the forms worth timing at the layer's input
+# side: those that won, or came within a few per cent, on either machine. Up layers never gained from the shifted
+# F(1, 2) or F(2, 2), nor from F(4, 2) per phase; building a form costs up to half a second on the widest layers.
+WORTH_TIMING = {
+    "down": {(1, False): (1, 16), (2, False): (16, 64), (4, False): (64, 1 << 30)},
+    "up": {(1, True): (1, 16), (2, True): (8, 32), (4, False): (16, 1 << 30)},
+}
+MIN_CHANNELS = 64  # narrower layers (the RGB ends, unet_small's levels) never won: kept plain, not timed
+# A form must beat the plain layer by this much: it costs up to 2.25 times the weights' memory.
+MIN_GAIN = 0.05
+TIMING_ROUNDS = 3
 
 
-def winograd_fits(conv: nn.Module, side: int) -> tuple[int, bool] | None:
-    """(m, phases) to run ``conv`` with on a ``side`` x ``side`` input on the CPU, or None to keep it."""
+def _strided(conv: nn.Module) -> str | None:
+    """"down" or "up" for the U-Net's 4 x 4 stride-2 layers that have Winograd forms, else None."""
     if type(conv) is nn.ConvTranspose2d:
         ok = (conv.kernel_size, conv.stride, conv.padding, conv.output_padding, conv.groups, conv.dilation) == \
             ((4, 4), (2, 2), (1, 1), (0, 0), 1, (1, 1))
-        plan = UP_PLAN.get(side)
+        kind = "up"
     elif type(conv) is nn.Conv2d:
         ok = (conv.kernel_size, conv.stride, conv.padding, conv.groups, conv.dilation, conv.padding_mode) == \
             ((4, 4), (2, 2), (1, 1), 1, (1, 1), "zeros")
-        plan = None if side not in DOWN_PLAN else (DOWN_PLAN[side], False)
+        kind = "down"
     else:
         return None
-    if not ok or min(conv.in_channels, conv.out_channels) < MIN_CHANNELS:
+    return kind if ok and min(conv.in_channels, conv.out_channels) >= MIN_CHANNELS else None
+
+
+def winograd_form(conv: nn.Module, form: tuple[int, bool]) -> nn.Module:
+    """``conv`` as the Winograd layer of ``form`` (m, phases)."""
+    m, phases = form
+    return WinogradConv2d(conv, m) if type(conv) is nn.Conv2d else WinogradConvTranspose2d(conv, m, phases=phases)
+
+
+def fits(conv: nn.Module, form: tuple[int, bool], side: int) -> bool:
+    """Whether ``form`` runs ``conv`` on a ``side`` x ``side`` input as itself (m divides the sides it tiles)."""
+    m, phases = form
+    if type(conv) is nn.Conv2d:
+        return not phases and (side // 2) % m == 0
+    return not phases or side % m == 0
+
+
+def forms_worth_timing(conv: nn.Module, side: int) -> list[tuple[int, bool]]:
+    """The forms :func:`fastest_form` times for ``conv`` on a ``side`` x ``side`` input (:data:`WORTH_TIMING`)."""
+    kind = _strided(conv)
+    if kind is None:
+        return []
+    return [form for form, (low, high) in WORTH_TIMING[kind].items() if low <= side <= high and fits(conv, form, side)]
+
+
+def pick_form(times: dict[tuple[int, bool] | None, float]) -> tuple[int, bool] | None:
+    """The form to run from measured times (None: the plain layer); a form must win by :data:`MIN_GAIN`."""
+    best = min(times, key=times.get)
+    return best if best is not None and times[best] < (1 - MIN_GAIN) * times[None] else None
+
+
+# (kind, C_in, C_out, side, torch threads) -> the form picked: timed once per process.
+_PICKED: dict[tuple, tuple[int, bool] | None] = {}
+
+
+def fastest_form(conv: nn.Module, side: int) -> tuple[int, bool] | None:
+    """The fastest way to run ``conv`` on a ``side`` x ``side`` input on this CPU: a form, or None for the plain layer.
+
+    The plain layer and every form run on one random image (batch 1, as a live
+    frame), channels_last, in alternation for :data:`TIMING_ROUNDS` rounds after a
+    warm-up; each keeps its best time, so a busy moment of a shared machine does not
+    decide. Layers of the same shape share one timing (both copies of a model, and
+    every model of a process).
+    """
+    kind = _strided(conv)
+    if kind is None:
         return None
-    return plan
+    key = (kind, conv.in_channels, conv.out_channels, side, torch.get_num_threads())
+    if key not in _PICKED:
+        runs = {None: conv, **{form: winograd_form(conv, form) for form in forms_worth_timing(conv, side)}}
+        x = torch.randn(1, conv.in_channels, side, side).contiguous(memory_format=torch.channels_last)
+        times = dict.fromkeys(runs, math.inf)
+        with torch.inference_mode():
+            for round_ in range(TIMING_ROUNDS + 1):
+                for form, run in runs.items():
+                    started = time.perf_counter()
+                    run(x)
+                    if round_:  # round 0 warms up (oneDNN picks and compiles its kernels on first use)
+                        times[form] = min(times[form], time.perf_counter() - started)
+        _PICKED[key] = pick_form(times)
+    return _PICKED[key]
 
 
-def for_cpu(net: nn.Module, size: int) -> nn.Module:
-    """Swap the 4 x 4 stride-2 convolutions of a U-Net inference copy that win on the CPU for Winograd layers.
+def for_cpu(net: nn.Module, size: int, *, choose=fastest_form) -> nn.Module:
+    """Swap the 4 x 4 stride-2 convolutions of a U-Net inference copy for Winograd layers where they win on this CPU.
 
     ``net`` is a :class:`~inference.nets.pix2pix.UnetGenerator` made by
     :mod:`inference.nets.fold` (changed in place and returned); ``size`` the
-    side of the images it will run, which sets each level's side. Only the
-    CPU copies: a GPU keeps cuDNN's convolutions. Resize-convolution U-Nets
-    are left as they are (their decoder is :class:`~inference.nets.fold.SubPixelResizeConv`).
+    side of the images it will run, which sets each level's side.
+    ``choose(conv, side)`` gives each layer's form (:func:`fastest_form`
+    measures it). Only the CPU copies: a GPU keeps cuDNN's convolutions.
+    Resize-convolution U-Nets are left as they are (their decoder is
+    :class:`~inference.nets.fold.SubPixelResizeConv`).
     """
     from .fold import _blocks  # the level walk of the copies this changes
 
@@ -456,13 +520,10 @@ def for_cpu(net: nn.Module, size: int) -> nn.Module:
     side = size
     for block in _blocks(net):
         for i, layer in enumerate(block.model):
-            if type(layer) is nn.Conv2d:
-                plan = winograd_fits(layer, side)
-                if plan is not None:
-                    block.model[i] = WinogradConv2d(layer, plan[0])
-            elif type(layer) is nn.ConvTranspose2d:
-                plan = winograd_fits(layer, side // 2)
-                if plan is not None:
-                    block.model[i] = WinogradConvTranspose2d(layer, plan[0], phases=plan[1])
+            # A down layer reads this level's side; an up layer the side below.
+            layer_side = side if type(layer) is nn.Conv2d else side // 2
+            form = choose(layer, layer_side) if _strided(layer) else None
+            if form is not None:
+                block.model[i] = winograd_form(layer, form)
         side //= 2
     return net

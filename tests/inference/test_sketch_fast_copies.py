@@ -190,13 +190,10 @@ def test_winograd_kernels_keep_bias_and_weights_of_the_layer_they_replace():
 
 @pytest.fixture
 def swap_everything(monkeypatch, request):
-    """Every strided layer at every side becomes a Winograd layer with m = request.param (the test net is narrow)."""
-    m = request.param
+    """A chooser that makes every strided layer at every side the Winograd layer of form request.param (the net is narrow)."""
     monkeypatch.setattr(winograd, "MIN_CHANNELS", 0)
-    m, phases = request.param
-    monkeypatch.setattr(winograd, "DOWN_PLAN", {2 ** k: m for k in range(10)})
-    monkeypatch.setattr(winograd, "UP_PLAN", {2 ** k: (m, phases) for k in range(10)})
-    return m
+    form = request.param
+    return lambda conv, side: form
 
 
 @pytest.mark.parametrize("swap_everything", [(1, False), (2, False), (4, False), (1, True), (2, True)], indirect=True,
@@ -204,27 +201,60 @@ def swap_everything(monkeypatch, request):
 @pytest.mark.parametrize("norm", ["official", "eval"])
 @pytest.mark.parametrize("dropout", [True, False], ids=["dropout", "no-dropout"])
 def test_cpu_copy_with_winograd_layers_gives_the_plain_modules_picture(net, images, norm, dropout, swap_everything):
-    copies = inference_copies(net, cpu_size=images.shape[-1])
-    swapped = [m for m in copies[norm].modules() if isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))]
+    copy_ = for_cpu(inference_copies(net)[norm], images.shape[-1], choose=swap_everything)
+    swapped = [m for m in copy_.modules() if isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))]
     assert len(swapped) == 2 * 7  # every level's down- and up-convolution (sides m does not divide run plain)
     options = SketchOptions(norm=norm, dropout=dropout)
     plain = generate(net, images, options, SEEDS)
-    fast = generate(copies[norm], images, options, SEEDS)
+    fast = generate(copy_, images, options, SEEDS)
     assert (_eight_bit(plain) - _eight_bit(fast)).abs().max() <= TOLERANCE
     assert torch.allclose(plain, fast, atol=1e-3)
 
 
-def test_only_cpu_copies_of_unet_256_get_winograd_layers_where_they_win():
+def test_a_winograd_form_is_kept_only_when_it_is_measurably_faster():
+    assert winograd.pick_form({None: 1.0, (4, False): 0.5, (2, False): 0.7}) == (4, False)
+    assert winograd.pick_form({None: 1.0, (1, True): 0.97}) is None  # within MIN_GAIN: the plain layer and its memory
+    assert winograd.pick_form({None: 0.4, (1, True): 0.9}) is None
+
+
+def test_only_cpu_copies_of_unet_256_get_winograd_layers_and_each_is_the_one_timed_fastest():
     net = UnetGenerator(num_downs=8, ngf=64)
     for parameter in net.parameters():
         parameter.requires_grad_(False)
-    kinds = lambda copy_: [(type(m).__name__, m.m) for m in copy_.modules()  # noqa: E731 (outermost level first)
-                           if isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))]
-    assert kinds(inference_copies(net)["eval"]) == []  # a GPU's copy keeps cuDNN's convolutions
-    cpu = kinds(for_cpu(fold_for_eval(net), 256))
-    # Down 64->128 @128 ... 512->512 @2 (not the RGB 3->64), up @1 ... @64 (not the RGB 128->3).
-    assert [m for name, m in cpu if name == "WinogradConv2d"] == [4, 4, 2, 1, 1, 1, 1]
-    assert [m for name, m in cpu if name == "WinogradConvTranspose2d"] == [1, 1, 1, 1, 2, 4, 4]
+    assert not any(isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))  # a GPU's copy keeps cuDNN's layers
+                   for m in inference_copies(net)["eval"].modules())
+    picked = []
+
+    def choose(conv, side):
+        picked.append((type(conv).__name__, conv.in_channels, side, winograd.fastest_form(conv, side)))
+        return picked[-1][-1]
+
+    cpu = for_cpu(fold_for_eval(net), 256, choose=choose)
+    # Every strided layer but the RGB ends (3->64 down, 128->3 up) is timed, at its own input side.
+    assert sorted((name, c, side) for name, c, side, _ in picked) == sorted(
+        [("Conv2d", c, s) for c, s in ((64, 128), (128, 64), (256, 32), (512, 16), (512, 8), (512, 4), (512, 2))]
+        + [("ConvTranspose2d", c, s) for c, s in ((512, 1), (1024, 2), (1024, 4), (1024, 8), (1024, 16), (512, 32),
+                                                   (256, 64))])
+    swapped = [(type(m).__name__, m.in_channels, m.m, getattr(m, "phases", False)) for m in cpu.modules()
+               if isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))]
+    expected = [("Winograd" + name, c, *form) for name, c, _, form in picked if form is not None]
+    assert sorted(swapped) == sorted(expected)
+    # The timing is done once per layer shape: the second copy asks again and gets the same answers.
+    again = []
+    for_cpu(fold_for_eval(net), 256, choose=lambda conv, side: again.append(winograd.fastest_form(conv, side)) or again[-1])
+    assert again == [form for *_, form in picked]
+
+
+def test_forms_worth_timing_fit_the_layer_and_skip_narrow_ones():
+    down = torch.nn.Conv2d(64, 128, 4, 2, 1)
+    assert winograd.forms_worth_timing(down, 128) == [(4, False)]
+    assert winograd.forms_worth_timing(down, 16) == [(1, False), (2, False)]
+    assert winograd.forms_worth_timing(torch.nn.Conv2d(512, 512, 4, 2, 1), 2) == [(1, False)]
+    assert winograd.forms_worth_timing(torch.nn.Conv2d(512, 512, 4, 2, 1), 68) == []  # F(4) needs 4 | 34
+    assert winograd.forms_worth_timing(torch.nn.ConvTranspose2d(512, 256, 4, 2, 1), 9) == [(1, True)]  # P(2): 2 | side
+    assert winograd.forms_worth_timing(torch.nn.ConvTranspose2d(1024, 512, 4, 2, 1), 8) == [(1, True), (2, True)]
+    assert winograd.forms_worth_timing(torch.nn.Conv2d(3, 64, 4, 2, 1), 256) == []  # the RGB end: never timed
+    assert winograd.forms_worth_timing(torch.nn.Conv2d(64, 64, 3, 1, 1), 64) == []  # not a strided 4 x 4 layer
 
 
 def test_resize_convolution_nets_keep_their_layers():
