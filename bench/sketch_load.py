@@ -31,6 +31,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -332,6 +333,12 @@ class Studio:
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/sketch/"
 
+    def layout(self) -> str:
+        """"2 live × 1 thread": the live workers it started and their torch threads, from its log."""
+        found = re.search(r"Live workers: (\d+) on the \w+, torch threads each: (\d+|torch default)",
+                          Path(self.log.name).read_text())
+        return f"{found[1]} live × {found[2]} thread(s)" if found else "studio"
+
     def stop(self):
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -357,7 +364,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--start", action="store_true", help="start a studio for each --live-workers count")
-    parser.add_argument("--live-workers", type=int, nargs="+", default=[1])
+    parser.add_argument("--live-workers", type=int, nargs="+", default=[0],
+                        help="with --start: live worker counts, one studio each (0: the studio's own choice)")
     parser.add_argument("--random-weights", action="store_true", help="with --start: random weights if not installed")
     parser.add_argument("--forward-batches", type=int, nargs="*", default=[1, 4, 8, 16],
                         help="batch sizes of the forward-only measurement (none: skip it)")
@@ -378,7 +386,7 @@ def main() -> None:
             studio = Studio(workers, env) if args.start else None
             try:
                 url = studio.url if studio else args.url
-                label = f"{workers} live worker(s)" if workers else "running studio"
+                label = studio.layout() if studio else "running studio"
                 # The workers up and the model warm first: a worker still starting would slow the forward-only figure.
                 asyncio.run(first_frame(url, args.model, drawings(1, args.size, seed=1)[0]))
                 forward = forward_only(args.model, args.forward_batches, env) if args.forward_batches else None

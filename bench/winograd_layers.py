@@ -1,18 +1,20 @@
-"""Per-layer timings of unet_256's strided layers on this CPU: the plain layer against each Winograd form.
+"""Per-layer timings of unet_256's strided layers on this CPU: the plain layer against each CPU form.
 
     python bench/winograd_layers.py                # every 4x4 stride-2 layer of unet_256 at 256², batch 1
     python bench/winograd_layers.py --repeats 9 --only 12 13
 
 Each row is one layer of the official unet_256 (ngf 64), channels_last
 float32 as the CPU inference copies run it: the plain nn.Conv2d /
-nn.ConvTranspose2d (oneDNN) and the Winograd layers, F(m) = F(m x m, 2 x 2)
-(for a transposed layer its shifted form) and P(m) (a transposed layer per
-output phase). The candidates of a row run in alternation, so a busy moment
+nn.ConvTranspose2d (oneDNN) and the forms of inference/nets/winograd.py:
+the Winograd layers, F(m) = F(m x m, 2 x 2) (for a transposed layer its
+shifted form) and P(m) (a transposed layer per output phase), and
+"sub-pixel" (a transposed layer as one oneDNN 2 x 2 convolution at the
+input's resolution). The candidates of a row run in alternation, so a busy moment
 on the shared machine hits them alike; each cell is the median ms (and the
 best) of ``--repeats`` calls. "rel err" is the largest difference from the
 plain output relative to its largest magnitude (over the candidates), and
 "picked" what :func:`~inference.nets.winograd.fastest_form` picks on this
-machine when a CPU copy is made (m, per phase; None: the plain layer), from
+machine when a CPU copy is made (None: the plain layer), from
 the forms it finds worth timing at that side (``WORTH_TIMING``). F(1) is the
 direct method in the same frame (four products of shifted windows, no
 transforms).
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from inference.nets.winograd import fastest_form, fits, winograd_form  # noqa: E402
+from inference.nets.winograd import cpu_form, fastest_form, fits  # noqa: E402
 
 # (kind, C_in, C_out, input side) of unet_256 at 256 x 256.
 LAYERS = [("down", 3, 64, 256), ("down", 64, 128, 128), ("down", 128, 256, 64), ("down", 256, 512, 32),
@@ -36,13 +38,12 @@ LAYERS = [("down", 3, 64, 256), ("down", 64, 128, 128), ("down", 128, 256, 64), 
           ("down", 512, 512, 2), ("up", 512, 512, 1), ("up", 1024, 512, 2), ("up", 1024, 512, 4),
           ("up", 1024, 512, 8), ("up", 1024, 256, 16), ("up", 512, 128, 32),
           ("up", 256, 64, 64), ("up", 128, 3, 128)]
-FORMS = ("F(1)", "F(2)", "F(4)", "P(1)", "P(2)", "P(4)")
+FORMS = ("F(1)", "F(2)", "F(4)", "P(1)", "P(2)", "P(4)", "sub-pixel")
 
 
 def candidates(plain: nn.Module, side: int) -> dict:
-    """{form name: module} of every Winograd form that fits this layer (m divides the sides it tiles)."""
-    forms = {name: (int(name[2]), name[0] == "P") for name in FORMS}
-    return {name: winograd_form(plain, form) for name, form in forms.items() if fits(plain, form, side)}
+    """{form: module} of every CPU form that fits this layer (m divides the sides it tiles)."""
+    return {form: cpu_form(plain, form) for form in FORMS if fits(plain, form, side)}
 
 
 def main() -> None:

@@ -280,17 +280,17 @@ LIVE_MAX_FPS = env_float("LIVE_MAX_FPS", 60.0, minimum=1.0)
 LIVE_FRAME_TIMEOUT_S = env_float("LIVE_FRAME_TIMEOUT_S", 10.0, minimum=0.5)
 # A batch never holds more frames than the worker has threads: as many as the largest batch.
 LIVE_WORKER_THREADS = env_int("LIVE_WORKER_THREADS", LIVE_MAX_BATCH, minimum=1)
-# torch intra-op threads in the live worker; 0 keeps torch's default (one per core).
-# On the 2-core development machine 1 and 0 measured within noise (README, Benchmarks).
 # Bytes sent to a socket whose client stopped reading, beyond the server's own buffer,
 # before it is dropped (webapp/socket_guards.py).
 SOCKET_SEND_BUFFER_KB = env_int("SOCKET_SEND_BUFFER_KB", 1024, minimum=16)
 # The kernel's send buffer of each WebSocket (Linux doubles it): a few live answers.
 SOCKET_KERNEL_BUFFER_KB = env_int("SOCKET_KERNEL_BUFFER_KB", 64, minimum=8)
+# Live worker processes `manage.py studio` starts (each has LIVE_WORKER_THREADS threads) and
+# torch intra-op threads in each; 0 lets the studio choose (webapp/processes.py: live_layout):
+# on a GPU one worker with torch's default threads, on a CPU one single-threaded worker per core.
+# A live worker started by hand with LIVE_TORCH_THREADS 0 keeps torch's default (one per core).
 LIVE_TORCH_THREADS = env_int("LIVE_TORCH_THREADS", 0, minimum=0)
-# Live worker processes `manage.py studio` starts (several per GPU keep it busy while
-# each one's Python work runs under its own GIL); each has LIVE_WORKER_THREADS threads.
-LIVE_WORKERS = env_int("LIVE_WORKERS", 1, minimum=1)
+LIVE_WORKERS = env_int("LIVE_WORKERS", 0, minimum=0)
 # Sketch models a live worker loads and warms up as it starts, so the first frame
 # after a model is chosen does not wait for it: names, or "default" for the
 # installed default and bundled Sketch models, or "" for none.

@@ -50,6 +50,13 @@ seconds more, once per process and layer shape. Being many small passes,
 the layers suffer more than one oneDNN call when another process holds a
 core (each pass waits for both threads).
 
+The shifted form also runs without Winograd, as one ordinary oneDNN
+convolution (:class:`SubPixelConvTranspose2d`): the same multiplications as
+the transposed layer, but on some CPUs oneDNN's transposed convolution is
+slower than its plain one (`python bench/winograd_layers.py` on the AVX-512
+machine: 5.7 against 5.0 ms for unet_256's 8 x 8 level, 2.8 against 1.6 ms
+for the RGB end).
+
 Only the CPU copies use these layers (:func:`for_cpu`): on a GPU, cuDNN's
 convolutions in half precision are faster and keep their own accuracy.
 """
@@ -314,6 +321,11 @@ class WinogradConvTranspose2d(_WinogradBase):
     def extra_repr(self) -> str:
         return super().extra_repr() + (", phases" if self.phases else "")
 
+    @property
+    def form(self) -> str:
+        """Its name among the CPU forms (:data:`WORTH_TIMING`)."""
+        return f"{'P' if self.phases else 'F'}({self.m})"
+
     def _forward_phases(self, x: Tensor) -> Tensor:
         batch, cin, h, w = x.shape
         m = self.m
@@ -383,6 +395,11 @@ class WinogradConv2d(_WinogradBase):
     Output sides (input sides / 2) multiples of m; other sizes run the plain convolution. Output is channels_last.
     """
 
+    @property
+    def form(self) -> str:
+        """Its name among the CPU forms (:data:`WORTH_TIMING`)."""
+        return f"F({self.m})"
+
     def __init__(self, conv: nn.Conv2d, m: int) -> None:
         assert (conv.kernel_size, conv.stride, conv.padding, conv.groups, conv.dilation, conv.padding_mode) == \
             ((4, 4), (2, 2), (1, 1), 1, (1, 1), "zeros"), "only Conv2d(k=4, s=2, p=1)"
@@ -410,85 +427,118 @@ class WinogradConv2d(_WinogradBase):
         return out
 
 
-# Forms a strided layer can take: (m, phases), m of F(m x m, 2 x 2) and, for a transposed layer, whether it runs
-# per output phase (True) or shifted (False). Which one wins depends on the CPU: on one 2-core build machine the
-# Winograd forms won most of unet_256's layers (F(4, 2) on the large ones, the direct F(1, 2) on the small ones);
-# on a 2-core AVX-512 machine oneDNN's own layers won all but the smallest (bench/winograd_layers.py prints both).
-# So each copy times them where it runs (:func:`fastest_form`), among the forms worth timing at the layer's input
-# side: those that won, or came within a few per cent, on either machine. Up layers never gained from the shifted
-# F(1, 2) or F(2, 2), nor from F(4, 2) per phase; building a form costs up to half a second on the widest layers.
+class SubPixelConvTranspose2d(nn.Module):
+    """``ConvTranspose2d(k=4, s=2, p=1)`` as one ordinary 2 x 2 convolution at the input's resolution.
+
+    The shifted form (module docstring) computed by oneDNN's convolution
+    instead of Winograd products: a 2 x 2 kernel with 4 C_out outputs, one per
+    output phase (a, b), over the input padded by one pixel gives every output
+    pixel of the (H + 1) x (W + 1) cells; ``pixel_shuffle`` interleaves them and
+    the outer row and column of cells are cut away. The same multiplications as
+    the transposed layer, run by oneDNN's faster convolution kernels.
+    """
+
+    form = "sub-pixel"
+
+    def __init__(self, conv: nn.ConvTranspose2d) -> None:
+        super().__init__()
+        self.in_channels, self.out_channels = conv.in_channels, conv.out_channels
+        w = conv.weight.detach()  # (C_in, C_out, 4, 4)
+        # weight[4 o + 2 a + b, c, ky, kx] = w[c, o, SHIFTED_TAPS[a][ky], SHIFTED_TAPS[b][kx]] (pixel_shuffle's order)
+        phases = [w[:, :, list(SHIFTED_TAPS[a])][:, :, :, list(SHIFTED_TAPS[b])] for a in (0, 1) for b in (0, 1)]
+        weight = torch.stack(phases, 2).permute(1, 2, 0, 3, 4).reshape(4 * self.out_channels, self.in_channels, 2, 2)
+        self.weight = nn.Parameter(weight.contiguous(memory_format=torch.channels_last), requires_grad=False)
+        bias = conv.bias
+        self.bias = None if bias is None else nn.Parameter(bias.detach().repeat_interleave(4), requires_grad=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.pixel_shuffle(F.conv2d(x, self.weight, self.bias, padding=1), 2)[:, :, 1:-1, 1:-1]
+
+
+# How a strided layer can run on the CPU besides the plain oneDNN layer: Winograd F(m x m, 2 x 2) ("F(m)"; for a
+# transposed layer the shifted form), a transposed layer per output phase ("P(m)"), or as one sub-pixel
+# convolution ("sub-pixel", transposed layers only). Which one wins depends on the CPU: on one 2-core build machine
+# the Winograd forms won most of unet_256's layers (F(4) on the large ones, the direct F(1) and P(1) on the small
+# ones); on a 2-core AVX-512 machine oneDNN's own layers won all but the smallest (bench/winograd_layers.py prints
+# both). So each copy times them where it runs (:func:`fastest_form`), among the forms worth timing at the layer's
+# input side: those that won, or came within a few per cent, on either machine. Up layers never gained from the
+# shifted F(1) or F(2), nor from P(4); building a Winograd form costs up to half a second on the widest layers.
 WORTH_TIMING = {
-    "down": {(1, False): (1, 16), (2, False): (16, 64), (4, False): (64, 1 << 30)},
-    "up": {(1, True): (1, 16), (2, True): (8, 32), (4, False): (16, 1 << 30)},
+    "down": {"F(1)": (1, 16), "F(2)": (16, 64), "F(4)": (64, 1 << 30)},
+    "up": {"P(1)": (1, 16), "P(2)": (8, 32), "F(4)": (16, 1 << 30), "sub-pixel": (1, 1 << 30)},
 }
-MIN_CHANNELS = 64  # narrower layers (the RGB ends, unet_small's levels) never won: kept plain, not timed
-# A form must beat the plain layer by this much: it costs up to 2.25 times the weights' memory.
+MIN_CHANNELS = 64  # narrower layers (the RGB ends, unet_small's levels) never won with a Winograd form
+# A form must beat the plain layer by this much: a Winograd form costs up to 2.25 times the weights' memory.
 MIN_GAIN = 0.05
 TIMING_ROUNDS = 3
 
 
 def _strided(conv: nn.Module) -> str | None:
-    """"down" or "up" for the U-Net's 4 x 4 stride-2 layers that have Winograd forms, else None."""
+    """"down" or "up" for the U-Net's 4 x 4 stride-2 layers, which have CPU forms, else None."""
     if type(conv) is nn.ConvTranspose2d:
         ok = (conv.kernel_size, conv.stride, conv.padding, conv.output_padding, conv.groups, conv.dilation) == \
             ((4, 4), (2, 2), (1, 1), (0, 0), 1, (1, 1))
-        kind = "up"
-    elif type(conv) is nn.Conv2d:
+        return "up" if ok else None
+    if type(conv) is nn.Conv2d:
         ok = (conv.kernel_size, conv.stride, conv.padding, conv.groups, conv.dilation, conv.padding_mode) == \
             ((4, 4), (2, 2), (1, 1), 1, (1, 1), "zeros")
-        kind = "down"
-    else:
-        return None
-    return kind if ok and min(conv.in_channels, conv.out_channels) >= MIN_CHANNELS else None
+        return "down" if ok else None
+    return None
 
 
-def winograd_form(conv: nn.Module, form: tuple[int, bool]) -> nn.Module:
-    """``conv`` as the Winograd layer of ``form`` (m, phases)."""
-    m, phases = form
-    return WinogradConv2d(conv, m) if type(conv) is nn.Conv2d else WinogradConvTranspose2d(conv, m, phases=phases)
+def cpu_form(conv: nn.Module, form: str) -> nn.Module:
+    """``conv`` as the layer of ``form`` (:data:`WORTH_TIMING`'s names)."""
+    if form == "sub-pixel":
+        return SubPixelConvTranspose2d(conv)
+    m = int(form[2])
+    return WinogradConv2d(conv, m) if type(conv) is nn.Conv2d else WinogradConvTranspose2d(conv, m, phases=form[0] == "P")
 
 
-def fits(conv: nn.Module, form: tuple[int, bool], side: int) -> bool:
+def fits(conv: nn.Module, form: str, side: int) -> bool:
     """Whether ``form`` runs ``conv`` on a ``side`` x ``side`` input as itself (m divides the sides it tiles)."""
-    m, phases = form
+    if form == "sub-pixel":
+        return type(conv) is nn.ConvTranspose2d
+    m = int(form[2])
     if type(conv) is nn.Conv2d:
-        return not phases and (side // 2) % m == 0
-    return not phases or side % m == 0
+        return form[0] == "F" and (side // 2) % m == 0
+    return form[0] == "F" or side % m == 0
 
 
-def forms_worth_timing(conv: nn.Module, side: int) -> list[tuple[int, bool]]:
+def forms_worth_timing(conv: nn.Module, side: int) -> list[str]:
     """The forms :func:`fastest_form` times for ``conv`` on a ``side`` x ``side`` input (:data:`WORTH_TIMING`)."""
     kind = _strided(conv)
     if kind is None:
         return []
-    return [form for form, (low, high) in WORTH_TIMING[kind].items() if low <= side <= high and fits(conv, form, side)]
+    narrow = min(conv.in_channels, conv.out_channels) < MIN_CHANNELS
+    return [form for form, (low, high) in WORTH_TIMING[kind].items()
+            if low <= side <= high and fits(conv, form, side) and not (narrow and form != "sub-pixel")]
 
 
-def pick_form(times: dict[tuple[int, bool] | None, float]) -> tuple[int, bool] | None:
+def pick_form(times: dict[str | None, float]) -> str | None:
     """The form to run from measured times (None: the plain layer); a form must win by :data:`MIN_GAIN`."""
     best = min(times, key=times.get)
     return best if best is not None and times[best] < (1 - MIN_GAIN) * times[None] else None
 
 
 # (kind, C_in, C_out, side, torch threads) -> the form picked: timed once per process.
-_PICKED: dict[tuple, tuple[int, bool] | None] = {}
+_PICKED: dict[tuple, str | None] = {}
 
 
-def fastest_form(conv: nn.Module, side: int) -> tuple[int, bool] | None:
+def fastest_form(conv: nn.Module, side: int) -> str | None:
     """The fastest way to run ``conv`` on a ``side`` x ``side`` input on this CPU: a form, or None for the plain layer.
 
-    The plain layer and every form run on one random image (batch 1, as a live
-    frame), channels_last, in alternation for :data:`TIMING_ROUNDS` rounds after a
-    warm-up; each keeps its best time, so a busy moment of a shared machine does not
-    decide. Layers of the same shape share one timing (both copies of a model, and
-    every model of a process).
+    The plain layer and every form worth timing run on one random image (batch
+    1, as a live frame), channels_last, in alternation for :data:`TIMING_ROUNDS`
+    rounds after a warm-up; each keeps its best time, so a busy moment of a
+    shared machine does not decide. Layers of the same shape share one timing
+    (both copies of a model, and every model of a process).
     """
-    kind = _strided(conv)
-    if kind is None:
+    forms = forms_worth_timing(conv, side)
+    if not forms:
         return None
-    key = (kind, conv.in_channels, conv.out_channels, side, torch.get_num_threads())
+    key = (_strided(conv), conv.in_channels, conv.out_channels, side, torch.get_num_threads())
     if key not in _PICKED:
-        runs = {None: conv, **{form: winograd_form(conv, form) for form in forms_worth_timing(conv, side)}}
+        runs = {None: conv, **{form: cpu_form(conv, form) for form in forms}}
         x = torch.randn(1, conv.in_channels, side, side).contiguous(memory_format=torch.channels_last)
         times = dict.fromkeys(runs, math.inf)
         with torch.inference_mode():
@@ -503,7 +553,7 @@ def fastest_form(conv: nn.Module, side: int) -> tuple[int, bool] | None:
 
 
 def for_cpu(net: nn.Module, size: int, *, choose=fastest_form) -> nn.Module:
-    """Swap the 4 x 4 stride-2 convolutions of a U-Net inference copy for Winograd layers where they win on this CPU.
+    """Swap the 4 x 4 stride-2 convolutions of a U-Net inference copy for the forms that win on this CPU.
 
     ``net`` is a :class:`~inference.nets.pix2pix.UnetGenerator` made by
     :mod:`inference.nets.fold` (changed in place and returned); ``size`` the
@@ -524,6 +574,6 @@ def for_cpu(net: nn.Module, size: int, *, choose=fastest_form) -> nn.Module:
             layer_side = side if type(layer) is nn.Conv2d else side // 2
             form = choose(layer, layer_side) if _strided(layer) else None
             if form is not None:
-                block.model[i] = winograd_form(layer, form)
+                block.model[i] = cpu_form(layer, form)
         side //= 2
     return net

@@ -14,7 +14,7 @@ import torch
 
 from inference.nets import winograd
 from inference.nets.fold import PerImageNorm, fold_for_eval, inference_copies, per_image_norm
-from inference.nets.winograd import WinogradConv2d, WinogradConvTranspose2d, for_cpu
+from inference.nets.winograd import SubPixelConvTranspose2d, WinogradConv2d, WinogradConvTranspose2d, for_cpu
 from inference.nets.pix2pix import UnetGenerator
 from inference.pipelines.sketch import SketchOptions, finish, generate
 from inference.registry import get_spec, net_from_state_dict
@@ -190,20 +190,25 @@ def test_winograd_kernels_keep_bias_and_weights_of_the_layer_they_replace():
 
 @pytest.fixture
 def swap_everything(monkeypatch, request):
-    """A chooser that makes every strided layer at every side the Winograd layer of form request.param (the net is narrow)."""
+    """A chooser that gives every strided layer at every side the CPU form request.param (the net is narrow)."""
     monkeypatch.setattr(winograd, "MIN_CHANNELS", 0)
     form = request.param
-    return lambda conv, side: form
+    # Down layers have no sub-pixel form; P(m) on a down layer is its F(m).
+    return lambda conv, side: None if form == "sub-pixel" and type(conv) is torch.nn.Conv2d else form
 
 
-@pytest.mark.parametrize("swap_everything", [(1, False), (2, False), (4, False), (1, True), (2, True)], indirect=True,
-                         ids=["F1", "F2", "F4", "P1", "P2"])
+CPU_LAYERS = (WinogradConv2d, WinogradConvTranspose2d, SubPixelConvTranspose2d)
+
+
+@pytest.mark.parametrize("swap_everything", ["F(1)", "F(2)", "F(4)", "P(1)", "P(2)", "sub-pixel"], indirect=True)
 @pytest.mark.parametrize("norm", ["official", "eval"])
 @pytest.mark.parametrize("dropout", [True, False], ids=["dropout", "no-dropout"])
-def test_cpu_copy_with_winograd_layers_gives_the_plain_modules_picture(net, images, norm, dropout, swap_everything):
+def test_cpu_copy_with_other_forms_of_its_layers_gives_the_plain_modules_picture(net, images, norm, dropout,
+                                                                                 swap_everything):
     copy_ = for_cpu(inference_copies(net)[norm], images.shape[-1], choose=swap_everything)
-    swapped = [m for m in copy_.modules() if isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))]
-    assert len(swapped) == 2 * 7  # every level's down- and up-convolution (sides m does not divide run plain)
+    swapped = [m for m in copy_.modules() if isinstance(m, CPU_LAYERS)]
+    # Every level's down- and up-convolution (sides m does not divide run plain); only the up ones for sub-pixel.
+    assert len(swapped) == (7 if isinstance(swapped[0], SubPixelConvTranspose2d) else 2 * 7)
     options = SketchOptions(norm=norm, dropout=dropout)
     plain = generate(net, images, options, SEEDS)
     fast = generate(copy_, images, options, SEEDS)
@@ -211,18 +216,28 @@ def test_cpu_copy_with_winograd_layers_gives_the_plain_modules_picture(net, imag
     assert torch.allclose(plain, fast, atol=1e-3)
 
 
-def test_a_winograd_form_is_kept_only_when_it_is_measurably_faster():
-    assert winograd.pick_form({None: 1.0, (4, False): 0.5, (2, False): 0.7}) == (4, False)
-    assert winograd.pick_form({None: 1.0, (1, True): 0.97}) is None  # within MIN_GAIN: the plain layer and its memory
-    assert winograd.pick_form({None: 0.4, (1, True): 0.9}) is None
+@pytest.mark.parametrize("side", [1, 5, 16])
+def test_sub_pixel_form_of_a_transposed_layer_is_the_same_function(side):
+    conv = torch.nn.ConvTranspose2d(12, 5, 4, 2, 1)
+    x = torch.randn(2, 12, side, side)
+    with torch.no_grad():
+        expected = conv(x)
+        got = SubPixelConvTranspose2d(conv)(x.contiguous(memory_format=torch.channels_last))
+    assert got.shape == expected.shape
+    assert _relative_error(got, expected) < 1e-5
 
 
-def test_only_cpu_copies_of_unet_256_get_winograd_layers_and_each_is_the_one_timed_fastest():
+def test_a_cpu_form_is_kept_only_when_it_is_measurably_faster():
+    assert winograd.pick_form({None: 1.0, "F(4)": 0.5, "F(2)": 0.7}) == "F(4)"
+    assert winograd.pick_form({None: 1.0, "P(1)": 0.97}) is None  # within MIN_GAIN: the plain layer and its memory
+    assert winograd.pick_form({None: 0.4, "sub-pixel": 0.9}) is None
+
+
+def test_only_cpu_copies_of_unet_256_get_other_forms_and_each_is_the_one_timed_fastest():
     net = UnetGenerator(num_downs=8, ngf=64)
     for parameter in net.parameters():
         parameter.requires_grad_(False)
-    assert not any(isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))  # a GPU's copy keeps cuDNN's layers
-                   for m in inference_copies(net)["eval"].modules())
+    assert not any(isinstance(m, CPU_LAYERS) for m in inference_copies(net)["eval"].modules())  # a GPU keeps cuDNN's
     picked = []
 
     def choose(conv, side):
@@ -230,34 +245,34 @@ def test_only_cpu_copies_of_unet_256_get_winograd_layers_and_each_is_the_one_tim
         return picked[-1][-1]
 
     cpu = for_cpu(fold_for_eval(net), 256, choose=choose)
-    # Every strided layer but the RGB ends (3->64 down, 128->3 up) is timed, at its own input side.
+    # Every strided layer is asked, at its own input side; the RGB ends have no Winograd forms worth timing.
     assert sorted((name, c, side) for name, c, side, _ in picked) == sorted(
-        [("Conv2d", c, s) for c, s in ((64, 128), (128, 64), (256, 32), (512, 16), (512, 8), (512, 4), (512, 2))]
+        [("Conv2d", c, s) for c, s in ((3, 256), (64, 128), (128, 64), (256, 32), (512, 16), (512, 8), (512, 4),
+                                       (512, 2))]
         + [("ConvTranspose2d", c, s) for c, s in ((512, 1), (1024, 2), (1024, 4), (1024, 8), (1024, 16), (512, 32),
-                                                   (256, 64))])
-    swapped = [(type(m).__name__, m.in_channels, m.m, getattr(m, "phases", False)) for m in cpu.modules()
-               if isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))]
-    expected = [("Winograd" + name, c, *form) for name, c, _, form in picked if form is not None]
-    assert sorted(swapped) == sorted(expected)
+                                                   (256, 64), (128, 128))])
+    assert [form for name, c, _, form in picked if c == 3] == [None]
+    swapped = [(m.in_channels, m.form) for m in cpu.modules() if isinstance(m, CPU_LAYERS)]
+    assert sorted(swapped) == sorted((c, form) for _, c, _, form in picked if form is not None)
     # The timing is done once per layer shape: the second copy asks again and gets the same answers.
     again = []
     for_cpu(fold_for_eval(net), 256, choose=lambda conv, side: again.append(winograd.fastest_form(conv, side)) or again[-1])
     assert again == [form for *_, form in picked]
 
 
-def test_forms_worth_timing_fit_the_layer_and_skip_narrow_ones():
+def test_forms_worth_timing_fit_the_layer_and_only_sub_pixel_is_timed_for_narrow_ones():
     down = torch.nn.Conv2d(64, 128, 4, 2, 1)
-    assert winograd.forms_worth_timing(down, 128) == [(4, False)]
-    assert winograd.forms_worth_timing(down, 16) == [(1, False), (2, False)]
-    assert winograd.forms_worth_timing(torch.nn.Conv2d(512, 512, 4, 2, 1), 2) == [(1, False)]
+    assert winograd.forms_worth_timing(down, 128) == ["F(4)"]
+    assert winograd.forms_worth_timing(down, 16) == ["F(1)", "F(2)"]
+    assert winograd.forms_worth_timing(torch.nn.Conv2d(512, 512, 4, 2, 1), 2) == ["F(1)"]
     assert winograd.forms_worth_timing(torch.nn.Conv2d(512, 512, 4, 2, 1), 68) == []  # F(4) needs 4 | 34
-    assert winograd.forms_worth_timing(torch.nn.ConvTranspose2d(512, 256, 4, 2, 1), 9) == [(1, True)]  # P(2): 2 | side
-    assert winograd.forms_worth_timing(torch.nn.ConvTranspose2d(1024, 512, 4, 2, 1), 8) == [(1, True), (2, True)]
-    assert winograd.forms_worth_timing(torch.nn.Conv2d(3, 64, 4, 2, 1), 256) == []  # the RGB end: never timed
+    assert winograd.forms_worth_timing(torch.nn.ConvTranspose2d(512, 256, 4, 2, 1), 9) == ["P(1)", "sub-pixel"]
+    assert winograd.forms_worth_timing(torch.nn.ConvTranspose2d(1024, 512, 4, 2, 1), 8) == ["P(1)", "P(2)", "sub-pixel"]
+    assert winograd.forms_worth_timing(torch.nn.ConvTranspose2d(128, 3, 4, 2, 1), 128) == ["sub-pixel"]  # RGB end
+    assert winograd.forms_worth_timing(torch.nn.Conv2d(3, 64, 4, 2, 1), 256) == []
     assert winograd.forms_worth_timing(torch.nn.Conv2d(64, 64, 3, 1, 1), 64) == []  # not a strided 4 x 4 layer
 
 
 def test_resize_convolution_nets_keep_their_layers():
     net = UnetGenerator(num_downs=6, ngf=64, upsample="resize")
-    assert not any(isinstance(m, (WinogradConv2d, WinogradConvTranspose2d))
-                   for m in for_cpu(fold_for_eval(net), 256).modules())
+    assert not any(isinstance(m, CPU_LAYERS) for m in for_cpu(fold_for_eval(net), 256).modules())

@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.waiting import wait_for
+from webapp.processes import live_layout
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,6 +62,14 @@ def test_one_command_starts_everything_and_ctrl_c_stops_it(tmp_path):
         assert "Colorize" in page and "python manage.py models fetch eccv16" in page  # no model yet: says how
         started = children_of(process.pid)
         assert len(started) >= 4  # redis-server, batch worker (+ its pool child), live worker, daphne
+        # The live workers this machine gets by default (processes.live_layout), each told its torch threads.
+        import torch
+
+        workers, threads = live_layout(0, 0, gpu=torch.cuda.is_available(), cores=len(os.sched_getaffinity(0)))
+        live = [pid for pid in started if b"-Q\0live" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(live) == workers
+        assert all(f"LIVE_TORCH_THREADS={threads}".encode() in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+                   for pid in live)
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     finally:

@@ -86,7 +86,9 @@ def test_each_child_killed_comes_back_and_jobs_finish(studio, tmp_path):
     ids = submit()
     wait_for(lambda: done(ids), timeout=120, interval=0.25)
 
-    for name in ("live worker", "batch worker", "Daphne"):
+    # One live worker is "live worker", several are "live worker 1", "live worker 2", … (one per core on a CPU).
+    live = re.search(r"^(live worker(?: 1)?) started", studio.output, re.M).group(1)
+    for name in (live, "batch worker", "Daphne"):
         [pid] = studio.pids(name)[-1:]
         os.kill(pid, signal.SIGKILL)
         wait_for(lambda: studio.pids(name)[-1] != pid, timeout=60)

@@ -3,8 +3,10 @@
 Migrates the database, fetches missing default models (starting anyway when
 the network says no), starts an embedded Redis unless REDIS_URL is set, a
 batch Celery worker (prefork), one or more live Celery workers (threads,
-micro-batching; --live-workers) and Daphne, and supervises them: a child that dies is restarted after a
-back-off and the others go on (webapp/processes.py, Supervisor).
+micro-batching; --live-workers, by default one on a GPU and one single-threaded
+worker per core on a CPU: webapp/processes.py, live_layout) and Daphne, and
+supervises them: a child that dies is restarted after a back-off and the others
+go on (webapp/processes.py, Supervisor).
 """
 import os
 import shutil
@@ -29,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--concurrency", type=int, default=1, help="batch worker processes (one per GPU)")
         parser.add_argument("--live-workers", type=int, default=settings.LIVE_WORKERS,
-                            help="live worker processes (LIVE_WORKERS; several per GPU keep it busy)")
+                            help="live worker processes (LIVE_WORKERS; 0: one on a GPU, one per core on a CPU)")
         parser.add_argument("--live-threads", type=int, default=settings.LIVE_WORKER_THREADS,
                             help="threads per live worker (LIVE_WORKER_THREADS): the largest batch it can gather")
         parser.add_argument("--no-fetch", action="store_true", help="do not download missing default models")
@@ -54,12 +56,14 @@ class Command(BaseCommand):
 
             supervisor.add("batch worker", lambda: processes.start(
                 processes.worker_command(concurrency=concurrency), env=env))
+            live_workers, torch_threads = self.live_layout(live_workers)
+            live_env = {**env, "LIVE_TORCH_THREADS": str(torch_threads)}
             # Their own processes: a crash while rendering throwaway frames leaves batch jobs running.
-            for n in range(1, max(1, live_workers) + 1):
-                name = "live" if live_workers <= 1 else f"live{n}"
+            for n in range(1, live_workers + 1):
+                name = "live" if live_workers == 1 else f"live{n}"
                 supervisor.add(f"live worker {n}" if live_workers > 1 else "live worker",
                                lambda name=name: processes.start(
-                                   processes.live_worker_command(threads=live_threads, name=name), env=env))
+                                   processes.live_worker_command(threads=live_threads, name=name), env=live_env))
             supervisor.add("Daphne", lambda: processes.start(processes.daphne_command(host=host, port=port), env=env))
             self.stdout.write(self.style.SUCCESS(f"Atelier is running at http://{host}:{port}/  (Ctrl-C stops it)"))
             supervisor.run(lambda: bool(stopping))
@@ -69,6 +73,20 @@ class Command(BaseCommand):
             self.stdout.write("Stopping…")
             supervisor.stop()  # Daphne first: no new jobs while the workers drain; Redis last
             self.stdout.write("Stopped.")
+
+    def live_layout(self, live_workers: int) -> tuple[int, int]:
+        """How many live workers to start and how many torch threads each gets (processes.live_layout)."""
+        from inference.engine import pick_device
+
+        try:
+            gpu = pick_device().type == "cuda"
+        except InferenceError:  # ATELIER_DEVICE names a GPU that is not there: the workers will say so
+            gpu = False
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        workers, threads = processes.live_layout(live_workers, settings.LIVE_TORCH_THREADS, gpu=gpu, cores=cores)
+        self.stdout.write(f"Live workers: {workers} on the {'GPU' if gpu else 'CPU'}, "
+                          f"torch threads each: {threads or 'torch default'}.")
+        return workers, threads
 
     def remove_upload_leftovers(self):
         """Nothing serves requests yet: every spooled upload left in the temp dir is from a web
