@@ -86,10 +86,11 @@ def keep_freed_memory() -> bool:
 
     A CPU forward pass allocates its activations afresh (a batch of 8 demo frames at
     256x256 has 34 MB tensors), and glibc serves blocks over 32 MB with mmap and unmaps
-    them on free, so every batch page-faulted and zeroed its activations again: in
-    perf, about a tenth of the live worker's CPU under load was in the kernel's page
-    faults. Process-wide, so only for processes that run live batches (and the
-    benchmark that times them). False where the C library is not glibc.
+    them on free, so every batch page-faulted and zeroed its activations again (the
+    kernel's page-fault path was among the largest items of the live worker's torch
+    threads in ``perf record -a`` under bench/sketch_load.py). Process-wide, so only
+    for processes that run live batches (:func:`prepare_live_process`) and the
+    benchmark that times them. False where the C library is not glibc.
     """
     if not sys.platform.startswith("linux"):
         return False
@@ -204,23 +205,23 @@ _MODELS: dict[str, LiveSketchModel] = {}
 _LOCK = threading.Lock()
 
 
-def live_sketch_model(spec: ModelSpec, *, torch_threads: int = 0, **kwargs) -> LiveSketchModel:
-    """The process-wide live model for ``spec``, created (and warmed up) on the torch thread on first use.
-
-    The first call also tunes the process for live batches: :func:`keep_freed_memory`.
-
-    ``torch_threads`` (> 0) caps torch's intra-op threads for the whole process on
-    first use, for CPUs where the worker's own threads already keep every core
-    busy; measure with bench/sketch_load.py before changing it.
+def prepare_live_process(torch_threads: int = 0) -> None:
+    """Tune a process for live work, before it does any: glibc keeps the memory torch frees
+    (:func:`keep_freed_memory`), and ``torch_threads`` (> 0) caps torch's intra-op threads, on
+    the torch thread too (OpenMP keeps the count per thread). The live worker calls it as it
+    starts (webapp/celery.py); measure with bench/sketch_load.py before changing the count.
     """
-    with _LOCK:
-        if not _MODELS:
-            keep_freed_memory()
-        if torch_threads > 0 and not _MODELS:
-            import torch
+    keep_freed_memory()
+    if torch_threads > 0:
+        import torch
 
-            torch.set_num_threads(torch_threads)
-            on_torch_thread(torch.set_num_threads, torch_threads)
+        torch.set_num_threads(torch_threads)
+        on_torch_thread(torch.set_num_threads, torch_threads)
+
+
+def live_sketch_model(spec: ModelSpec, **kwargs) -> LiveSketchModel:
+    """The process-wide live model for ``spec``, created (and warmed up) on the torch thread on first use."""
+    with _LOCK:
         model = _MODELS.get(spec.name)
         if model is None:
             model = _MODELS[spec.name] = on_torch_thread(LiveSketchModel, spec, **kwargs)

@@ -26,12 +26,18 @@ def start_job_sweeper(sender, **kwargs):
 
 @worker_ready.connect
 def prepare_live_worker(sender, **kwargs):
-    """Live workers: no log line per frame (Celery's "received"/"succeeded" go to DEBUG), and the
-    Sketch models of LIVE_WARM_MODELS loaded and warmed up so the first frame does not wait for them."""
+    """Live workers: no log line per frame (Celery's "received"/"succeeded" go to DEBUG), the process
+    tuned for live work (LIVE_TORCH_THREADS; inference/live.py: prepare_live_process), and the Sketch
+    models of LIVE_WARM_MODELS loaded and warmed up so the first frame does not wait for them."""
     if "live" not in sender.app.amqp.queues.consume_from:
         return
     for name in ("celery.app.trace", "celery.worker.strategy"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    from django.conf import settings
+
+    from inference.live import prepare_live_process
     from webapp.studio.live import warm_live_models
+
+    prepare_live_process(settings.LIVE_TORCH_THREADS)  # before any torch work: previews need it too
 
     threading.Thread(target=warm_live_models, name="live-warm-up", daemon=True).start()

@@ -395,11 +395,6 @@ class WinogradConv2d(_WinogradBase):
     Output sides (input sides / 2) multiples of m; other sizes run the plain convolution. Output is channels_last.
     """
 
-    @property
-    def form(self) -> str:
-        """Its name among the CPU forms (:data:`WORTH_TIMING`)."""
-        return f"F({self.m})"
-
     def __init__(self, conv: nn.Conv2d, m: int) -> None:
         assert (conv.kernel_size, conv.stride, conv.padding, conv.groups, conv.dilation, conv.padding_mode) == \
             ((4, 4), (2, 2), (1, 1), 1, (1, 1), "zeros"), "only Conv2d(k=4, s=2, p=1)"
@@ -411,6 +406,11 @@ class WinogradConv2d(_WinogradBase):
         g = w.view(conv.out_channels, conv.in_channels, 2, 2, 2, 2)  # (o, c, by, dy, bx, dx)
         g = g.permute(2, 4, 3, 5, 1, 0).reshape(2, 2, 4 * conv.in_channels, conv.out_channels)  # (by, bx, (dy dx c), o)
         self.weight = nn.Parameter(self.f.kernel(g).float().contiguous(), requires_grad=False)  # (n², 4 Ci, Co)
+
+    @property
+    def form(self) -> str:
+        """Its name among the CPU forms (:data:`WORTH_TIMING`)."""
+        return f"F({self.m})"
 
     def forward(self, x: Tensor) -> Tensor:
         batch, cin, h, w = x.shape
@@ -511,7 +511,7 @@ def forms_worth_timing(conv: nn.Module, side: int) -> list[str]:
         return []
     narrow = min(conv.in_channels, conv.out_channels) < MIN_CHANNELS
     return [form for form, (low, high) in WORTH_TIMING[kind].items()
-            if low <= side <= high and fits(conv, form, side) and not (narrow and form != "sub-pixel")]
+            if low <= side <= high and fits(conv, form, side) and (form == "sub-pixel" or not narrow)]
 
 
 def pick_form(times: dict[str | None, float]) -> str | None:

@@ -53,3 +53,17 @@ def test_sketch_frames_from_many_threads_run_their_forward_passes_on_the_torch_t
     # Same drawing, same picture (to a level: batches of other sizes may round the last bit differently).
     arrays = [np.asarray(p, dtype=np.int16) for p in pictures]
     assert all(np.abs(a - arrays[0]).max() <= 1 for a in arrays)
+
+
+def test_a_live_process_caps_torch_threads_on_the_torch_thread_too():
+    # A process of its own: the cap and glibc's setting are process-wide. The torch thread exists
+    # first (a frame can come in while the worker starts), so its own OpenMP setting must change too.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import torch; from inference.live import on_torch_thread, prepare_live_process; "
+            "on_torch_thread(torch.get_num_threads); prepare_live_process(1); print(torch.get_num_threads(), on_torch_thread(torch.get_num_threads))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["1", "1"]

@@ -57,7 +57,7 @@ def _ms(seconds: float) -> float:
 def live_sketch_model_for(spec):
     """The live worker's resident model for ``spec`` (inference/live.py), with the LIVE_* settings."""
     return live_sketch_model(spec, max_batch=settings.LIVE_MAX_BATCH, max_wait=settings.LIVE_MAX_WAIT_MS / 1000,
-                             torch_threads=settings.LIVE_TORCH_THREADS, gpu_dtype=settings.LIVE_GPU_DTYPE)
+                             gpu_dtype=settings.LIVE_GPU_DTYPE)
 
 
 def warm_live_models() -> None:
