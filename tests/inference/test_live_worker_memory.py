@@ -9,9 +9,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Allocates and frees activations the size of a CPU batch of 8 demo frames (8 x 16 x 256 x 256 float32,
 # 34 MB: above glibc's largest mmap threshold) on a thread, as the live torch thread does, and prints the
-# minor page faults per pass after two passes of warm-up.
+# median of the minor page faults of the last ten of 30 passes. With the memory kept, the heap still grows
+# for the first few passes (up to the ninth in 20 runs here), until its free blocks fit a whole pass.
 PASSES = """
-import resource, sys, threading
+import resource, statistics, sys, threading
 sys.path.insert(0, {root!r})
 import torch
 from inference.live import keep_freed_memory
@@ -22,11 +23,12 @@ def passes():
         x = torch.ones(8, 16, 256, 256)
         y = x * 2
         del x, y
-    once(); once()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(10):
+    faults = []
+    for _ in range(30):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         once()
-    print(kept, (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 10)
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+    print(kept, statistics.median(faults[-10:]))
 
 thread = threading.Thread(target=passes)
 thread.start()
@@ -47,6 +49,7 @@ def test_freed_activations_stay_mapped_for_the_next_batch():
     if kept == "False":
         pytest.skip("not glibc: keep_freed_memory does nothing here")
     _, default_faults = _faults("default")
-    # 34 MB is about 8200 pages: by default each pass maps both tensors afresh.
+    # 34 MB is about 8200 pages: by default each pass maps both tensors afresh; kept, a settled pass maps
+    # neither.
     assert default_faults > 8000
-    assert kept_faults < default_faults / 2
+    assert kept_faults < 4000
