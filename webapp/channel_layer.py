@@ -6,6 +6,14 @@ at once failed half their handshakes. A BlockingConnectionPool queues them for
 up to `pool_timeout` seconds; its connections are health-checked before reuse,
 and redis-py retries a command on a fresh connection, so the first sockets
 after a Redis restart work too.
+
+Its connections have no socket timeout. With one, redis-py sends every command
+through asyncio.wait_for, and on Python 3.11 wait_for drops a cancellation that
+arrives as the write completes (fixed in 3.12). A consumer cancelled there, as
+every socket's receive is when it closes, went on waiting for messages forever
+and kept a pool connection (tests/webapp/test_channel_layer_cancel.py). Nothing
+needs the timeout: BZPOPMIN returns after channels_redis's brpop_timeout, a
+Redis that dies closes the connection, and connecting has its own timeout.
 """
 from channels_redis.core import RedisChannelLayer
 from redis import asyncio as aioredis
@@ -23,6 +31,7 @@ class StudioChannelLayer(RedisChannelLayer):
     def create_pool(self, index):
         host = dict(self.hosts[index])
         address = host.pop("address")
+        host["socket_timeout"] = None
         return aioredis.BlockingConnectionPool.from_url(
             address, max_connections=self.pool_size, timeout=self.pool_timeout,
             health_check_interval=5,

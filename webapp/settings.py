@@ -206,11 +206,9 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "webapp.channel_layer.StudioChannelLayer",
         "CONFIG": {
-            # Commands beyond the pool wait for a connection (webapp/channel_layer.py).
+            # Commands beyond the pool wait for a connection; no socket timeout (webapp/channel_layer.py).
             "pool_size": env_int("CHANNEL_LAYER_POOL", 100, minimum=2),
-            # redis-py 8 defaults socket_timeout to 5 s, the same as channels_redis's
-            # BRPOP timeout, which kills idle consumers: keep it well above.
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+            "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 5}],
             "capacity": 200,
             "expiry": 30,
         },

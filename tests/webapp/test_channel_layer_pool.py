@@ -18,8 +18,7 @@ def private_redis(tmp_path):
 
 
 def layer_on(url: str, **config) -> StudioChannelLayer:
-    return StudioChannelLayer(hosts=[{"address": url, "socket_timeout": 30, "socket_connect_timeout": 5}],
-                              **config)
+    return StudioChannelLayer(hosts=[{"address": url, "socket_connect_timeout": 5}], **config)
 
 
 def test_more_group_joins_at_once_than_the_pool_has_connections_all_succeed(private_redis):
