@@ -1,6 +1,8 @@
 """Edit in a real browser: a random face, a painted stroke, a picture that changes where painted and not elsewhere."""
 import pytest
 
+from tests.waiting import wait_for
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # The canvas's 64 x 64 pixels (RGB, row by row).
@@ -113,3 +115,6 @@ def test_continue_editing_replays_a_saved_edit(chromium, daphne_server):
     assert np.abs(shown - expected).max() <= 1
     assert page.locator("#mix-field").is_visible() and page.input_value("#mix") == "0.3"
     context.close()
+    # The worker runs the submitted job meanwhile; let it end before the database is flushed,
+    # or its transaction and the flush's TRUNCATE can deadlock (seen once in CI, PostgreSQL).
+    wait_for(lambda: Job.objects.get(pk=job.pk).status not in Job.ACTIVE, timeout=120)
