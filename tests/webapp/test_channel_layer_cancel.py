@@ -7,22 +7,11 @@ connection, and a test that ended there hung the suite.
 """
 import asyncio
 
-import pytest
-
 from webapp.channel_layer import StudioChannelLayer
-from webapp.embedded_redis import EmbeddedRedis
 
 # Enough event-loop turns to cancel a first receive at every step of its way in: the pool
 # connecting (HELLO, PING, CLIENT, SELECT), the cleanup script, then BZPOPMIN waiting.
 STEPS = 80
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    redis = EmbeddedRedis(tmp_path / "redis")
-    redis.start()
-    yield redis
-    redis.stop()
 
 
 def test_a_receive_cancelled_at_any_step_ends(private_redis):

@@ -2,19 +2,9 @@
 import asyncio
 import signal
 
-import pytest
 from asgiref.sync import async_to_sync
 
 from webapp.channel_layer import StudioChannelLayer
-from webapp.embedded_redis import EmbeddedRedis
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    redis = EmbeddedRedis(tmp_path / "redis")
-    redis.start()
-    yield redis
-    redis.stop()
 
 
 def layer_on(url: str, **config) -> StudioChannelLayer:
