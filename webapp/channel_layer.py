@@ -11,9 +11,11 @@ Its connections have no socket timeout. With one, redis-py sends every command
 through asyncio.wait_for, and on Python 3.11 wait_for drops a cancellation that
 arrives as the write completes (fixed in 3.12). A consumer cancelled there, as
 every socket's receive is when it closes, went on waiting for messages forever
-and kept a pool connection (tests/webapp/test_channel_layer_cancel.py). Nothing
+and kept a pool connection (tests/webapp/test_channel_layer_pool.py). Nothing
 needs the timeout: BZPOPMIN returns after channels_redis's brpop_timeout, a
 Redis that dies closes the connection, and connecting has its own timeout.
+(DESIGN.md's trap, redis-py 8's 5 s default killing idle consumers, is avoided
+the same way: no timeout at all rather than one above brpop_timeout.)
 """
 from channels_redis.core import RedisChannelLayer
 from redis import asyncio as aioredis

@@ -1,5 +1,8 @@
 """A live worker runs all its torch work on one thread, so OpenMP keeps one team of threads (inference/live.py)."""
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -58,10 +61,6 @@ def test_sketch_frames_from_many_threads_run_their_forward_passes_on_the_torch_t
 def test_a_live_process_caps_torch_threads_on_the_torch_thread_too():
     # A process of its own: the cap and glibc's setting are process-wide. The torch thread exists
     # first (a frame can come in while the worker starts), so its own OpenMP setting must change too.
-    import subprocess
-    import sys
-    from pathlib import Path
-
     code = ("import torch; from inference.live import on_torch_thread, prepare_live_process; "
             "on_torch_thread(torch.get_num_threads); prepare_live_process(1); print(torch.get_num_threads(), on_torch_thread(torch.get_num_threads))")
     done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],

@@ -53,17 +53,6 @@ def fresh_channel_layer():
     channel_layers.backends.clear()
 
 
-@pytest.fixture
-def private_redis(tmp_path):
-    """A redis-server of the test's own, for tests that restart it or must not share its state."""
-    from webapp.embedded_redis import EmbeddedRedis
-
-    redis = EmbeddedRedis(tmp_path / "redis")
-    redis.start()
-    yield redis
-    redis.stop()
-
-
 def grey_photo(width: int = 96, height: int = 64, fmt: str = "PNG", seed: int = 0) -> bytes:
     """A procedural grey photo: soft gradients and blobs, encoded in `fmt`."""
     rng = np.random.default_rng(seed)
