@@ -4,7 +4,7 @@ import os
 import threading
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import celeryd_init, worker_ready
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
@@ -13,6 +13,21 @@ app = Celery("atelier")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("batch"), Queue("live"))
 app.autodiscover_tasks()
+
+
+@celeryd_init.connect
+def live_worker_acks_in_memory(conf, options, **kwargs):
+    """A worker of the live queue alone keeps its unacknowledged messages in memory.
+
+    Redis's transport otherwise copies every message it delivers into an unacked hash
+    and deletes it on the ack, two MULTI/EXEC pipelines a frame: a third of a live
+    worker's Python time under bench/sketch_load.py. That copy exists to deliver a
+    message again after a worker dies, which a live frame does not want (its tasks are
+    at most once, acks_late=False): the client's watchdog times it out and its next
+    drawing replaces it. Batch workers keep the copy (docs/reliability.md).
+    """
+    if set(options.get("queues") or ()) == {"live"}:
+        conf.broker_transport_options = {**conf.broker_transport_options, "ack_emulation": False}
 
 
 @worker_ready.connect

@@ -212,7 +212,12 @@ CHANNEL_LAYERS = {
             "capacity": 200,
             "expiry": 30,
         },
-    }
+    },
+    # The live sockets' answers (webapp/studio/live_consumers.py): Redis pub/sub, one PUBLISH an answer.
+    "live": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 5, "socket_timeout": None}]},
+    },
 }
 
 CELERY_BROKER_URL = REDIS_URL

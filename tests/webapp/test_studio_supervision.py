@@ -1,6 +1,8 @@
 """`manage.py studio` supervises its children: kill -9 any one of them and it comes back, the site
-stays up and jobs finish; the embedded Redis keeps queued jobs and its port across a restart; what a
-killed Daphne left in the upload temp dir is removed at start."""
+stays up and jobs finish; the embedded Redis keeps queued jobs and its port across a restart; a Sketch
+socket open while Redis restarts draws again; what a killed Daphne left in the upload temp dir is
+removed at start."""
+import json
 import os
 import re
 import signal
@@ -14,8 +16,12 @@ import pytest
 from inference.paths import models_dir
 from tests.waiting import wait_for
 
+from webapp.studio.frames import SKETCH_REPLY_IMAGE, pack, unpack
+
 from .conftest import grey_photo
+from .raw_websocket import RawWebSocket
 from .site_client import SiteClient
+from .test_sketch_stream import drawing
 from .test_studio_command import ROOT, free_port
 
 
@@ -114,3 +120,46 @@ def test_each_child_killed_comes_back_and_jobs_finish(studio, tmp_path):
     assert any((tmp_path / "redis").glob("appendonly*"))  # its data is on disk
     wait_for(lambda: done(ids), timeout=120, interval=0.25)
     assert studio.process.poll() is None
+
+
+def sketch_answer(ws: RawWebSocket, seq: int) -> tuple[str, dict]:
+    """Send drawing `seq`; its answer: ("picture", header) or ("error", message)."""
+    ws.send(pack({"seq": seq}, drawing(seq % 16)))
+    while True:
+        opcode, payload = ws.receive(timeout=120)  # an unanswered frame times out server-side in 10 s
+        if opcode == 2:
+            header, _ = unpack(payload, (SKETCH_REPLY_IMAGE,))
+            if header["seq"] == seq:
+                return "picture", header
+        elif opcode == 1:
+            message = json.loads(payload)
+            if message.get("seq") == seq:
+                return "error", message
+            assert message.get("type") != "error", message  # an error that names no frame
+        else:
+            assert opcode == 9, (opcode, payload)  # Daphne's keep-alive pings are all that may come between
+
+
+def test_a_sketch_socket_open_while_redis_restarts_draws_again(studio):
+    """Redis dies under an open Sketch socket. Frames drawn meanwhile get errors that say to try again
+    (before, the first one was refused and the socket then waited for it forever), and once Redis is
+    back the same socket draws again: the live answers' subscription came back with it."""
+    port = int(studio.url.rsplit(":", 1)[1])
+    ws = RawWebSocket("127.0.0.1", port, "/ws/sketch/")
+    ws.send_json({"type": "config", "model": "landscape-sketch", "dropout": False})
+    assert json.loads(ws.receive()[1])["type"] == "config"
+    assert sketch_answer(ws, 1)[0] == "picture"
+
+    [redis] = studio.pids("embedded Redis")[-1:]
+    os.kill(redis, signal.SIGKILL)
+    answers = []
+
+    def draws_again() -> bool:
+        answers.append(sketch_answer(ws, len(answers) + 2))
+        return answers[-1][0] == "picture"
+
+    wait_for(draws_again, timeout=180, interval=0.1)
+    assert studio.pids("embedded Redis")[-1] != redis
+    errors = [message for kind, message in answers if kind == "error"]
+    assert all(message.get("retry") for message in errors), errors
+    ws.close()

@@ -163,7 +163,9 @@ class _ReplyLoop:
     def send(self, channel: str, message: dict, timeout: float = 10.0) -> None:
         from channels.layers import get_channel_layer
 
-        future = asyncio.run_coroutine_threadsafe(get_channel_layer().send(channel, message), self._running_loop())
+        # The live sockets' own layer (live_consumers.py: LatestWinsConsumer).
+        layer = get_channel_layer("live")
+        future = asyncio.run_coroutine_threadsafe(layer.send(channel, message), self._running_loop())
         future.result(timeout)
 
 
