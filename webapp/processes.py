@@ -6,6 +6,7 @@ tests exercise is what a user runs.
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,23 +28,41 @@ def live_worker_command(*, threads: int = 8, name: str = "live") -> list[str]:
 
 # More live workers than this on a CPU-only machine share its cores: each holds its own models.
 MAX_CPU_LIVE_WORKERS = 4
+# On a GPU machine: one live worker, and one web process, per this many cores, up to the cap.
+CORES_PER_PROCESS = 4
+MAX_PROCESSES = 4
+
+
+def _per_cores(cores: int) -> int:
+    return max(1, min(cores // CORES_PER_PROCESS, MAX_PROCESSES))
 
 
 def live_layout(workers: int, torch_threads: int, *, gpu: bool, cores: int) -> tuple[int, int]:
     """(live worker processes, torch threads in each) for `manage.py studio`; 0 in either means "choose".
 
-    On a GPU: one worker, torch's default threads (0); LIVE_WORKERS adds more per GPU.
-    On a CPU: one worker per core (up to MAX_CPU_LIVE_WORKERS), each with its share of
-    the cores. A forward pass split across OpenMP threads waits at every kernel for the
-    slowest of them, and on a CPU Daphne, Redis and the workers' Python keep taking
-    cores: on two 2-core machines, two single-threaded workers rendered more frames for
-    16 clients and gave one client a lower p95 than one worker with both cores
-    (README, Benchmarks).
+    Each worker gets its share of the cores for torch's threads.
+
+    On a GPU machine: one worker per 4 cores, up to 4. The forward pass is the GPU's,
+    but each frame's Python (Celery, decoding, encoding, the reply) runs under its
+    worker's one GIL: 3-5 ms of CPU a frame on the 2-core machines (bench/sketch_load.py:
+    the live worker's CPU per frame less the forward pass), so one process tops out at a
+    few hundred frames a second, and 64 clients at 15 frames/s want 960.
+
+    On a CPU: one worker per core, up to MAX_CPU_LIVE_WORKERS. A forward pass split
+    across OpenMP threads waits at every kernel for the slowest of them, and on a CPU
+    Daphne, Redis and the workers' Python keep taking cores: on two 2-core machines, two
+    single-threaded workers rendered more frames for 16 clients and gave one client a
+    lower p95 than one worker with both cores (README, Benchmarks).
     """
-    if gpu:
-        return workers or 1, torch_threads
-    workers = workers or max(1, min(cores, MAX_CPU_LIVE_WORKERS))
+    workers = workers or (_per_cores(cores) if gpu else max(1, min(cores, MAX_CPU_LIVE_WORKERS)))
     return workers, torch_threads or max(1, cores // workers)
+
+
+def web_processes(processes: int, *, gpu: bool, cores: int) -> int:
+    """Daphne processes for `manage.py studio`; 0 means "choose": one on a CPU-only machine, where
+    the live workers want the cores and one Daphne (about 2 ms of CPU a frame) outruns what they
+    render, and on a GPU machine one per 4 cores, up to 4, for the same reason as its live workers."""
+    return processes or (_per_cores(cores) if gpu else 1)
 
 
 def _celery_worker(pool: str, concurrency: int, queues: str, name: str) -> list[str]:
@@ -52,8 +71,13 @@ def _celery_worker(pool: str, concurrency: int, queues: str, name: str) -> list[
             "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
 
 
-def daphne_command(*, host: str = "127.0.0.1", port: int = 8000) -> list[str]:
-    return [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "webapp.asgi:application"]
+def daphne_command(*, host: str = "127.0.0.1", port: int = 8000, listener: socket.socket | None = None) -> list[str]:
+    """Daphne on ``host:port``, or accepting on ``listener``: an IPv4 listening socket its parent made and
+    passes on (start's pass_fds). Several Daphne processes then share one port, and connections wait in
+    its backlog while one restarts. (Twisted adopts only IPv4 sockets from the command line.)"""
+    if listener is None:
+        return [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "webapp.asgi:application"]
+    return [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "webapp.asgi:application"]
 
 
 def die_with_parent() -> None:

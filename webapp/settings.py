@@ -290,10 +290,14 @@ SOCKET_SEND_BUFFER_KB = env_int("SOCKET_SEND_BUFFER_KB", 1024, minimum=16)
 SOCKET_KERNEL_BUFFER_KB = env_int("SOCKET_KERNEL_BUFFER_KB", 64, minimum=8)
 # Live worker processes `manage.py studio` starts (each has LIVE_WORKER_THREADS threads) and
 # torch intra-op threads in each; 0 lets the studio choose (webapp/processes.py: live_layout):
-# on a GPU one worker with torch's default threads, on a CPU one single-threaded worker per core.
+# on a GPU machine one worker per 4 cores with torch's default threads, on a CPU one
+# single-threaded worker per core.
 # A live worker started by hand with LIVE_TORCH_THREADS 0 keeps torch's default (one per core).
 LIVE_TORCH_THREADS = env_int("LIVE_TORCH_THREADS", 0, minimum=0)
 LIVE_WORKERS = env_int("LIVE_WORKERS", 0, minimum=0)
+# Daphne processes `manage.py studio` starts, all on one port; 0 lets it choose (webapp/processes.py:
+# web_processes): one on a CPU-only machine, one per 4 cores on a GPU machine.
+WEB_PROCESSES = env_int("WEB_PROCESSES", 0, minimum=0)
 # Sketch models a live worker loads and warms up as it starts, so the first frame
 # after a model is chosen does not wait for it: names, or "default" for the
 # installed default and bundled Sketch models, or "" for none.

@@ -8,7 +8,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.waiting import wait_for
-from webapp.processes import live_layout
+from webapp.processes import live_layout, web_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,6 +70,8 @@ def test_one_command_starts_everything_and_ctrl_c_stops_it(tmp_path):
         assert len(live) == workers
         assert all(f"LIVE_TORCH_THREADS={threads}".encode() in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
                    for pid in live)
+        daphnes = [pid for pid in started if b"-m\0daphne" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(daphnes) == web_processes(0, gpu=torch.cuda.is_available(), cores=len(os.sched_getaffinity(0)))
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     finally:

@@ -1,7 +1,7 @@
 """`manage.py studio` supervises its children: kill -9 any one of them and it comes back, the site
 stays up and jobs finish; the embedded Redis keeps queued jobs and its port across a restart; a Sketch
-socket open while Redis restarts draws again; what a killed Daphne left in the upload temp dir is
-removed at start."""
+socket open while Redis restarts draws again; several Daphne processes share the port; what a killed
+Daphne left in the upload temp dir is removed at start."""
 import json
 import os
 import re
@@ -28,12 +28,12 @@ from .test_studio_command import ROOT, free_port
 class Studio:
     """A real `manage.py studio` process; its output read as it comes."""
 
-    def __init__(self, data_dir, port: int):
+    def __init__(self, data_dir, port: int, *args: str):
         env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_URL")}
         # Its models are the test run's (installed_models); JOB_* timings come from tests/settings.py.
         env.update(ATELIER_DATA_DIR=str(data_dir), ATELIER_MODELS_DIR=str(models_dir()), PYTHONUNBUFFERED="1")
         self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen([sys.executable, "manage.py", "studio", "--no-fetch", "--port", str(port)],
+        self.process = subprocess.Popen([sys.executable, "manage.py", "studio", "--no-fetch", "--port", str(port), *args],
                                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -163,3 +163,23 @@ def test_a_sketch_socket_open_while_redis_restarts_draws_again(studio):
     errors = [message for kind, message in answers if kind == "error"]
     assert all(message.get("retry") for message in errors), errors
     ws.close()
+
+
+def test_web_processes_share_the_port_and_each_alone_serves_the_site(tmp_path, installed_models):
+    """With --web-processes 2 both Daphnes accept on the studio's one listening socket: freeze either
+    and the other answers every request (with one Daphne, a frozen one leaves them all waiting)."""
+    studio = Studio(tmp_path, free_port(), "--web-processes", "2")
+    try:
+        wait_for(studio.serving, timeout=120, interval=0.5)
+        assert "Web processes: 2." in studio.output
+        daphnes = [studio.pids(f"Daphne {n}")[-1] for n in (1, 2)]
+        for frozen in daphnes:
+            os.kill(frozen, signal.SIGSTOP)
+            try:
+                for _ in range(8):
+                    assert urllib.request.urlopen(studio.url + "/", timeout=30).status == 200
+            finally:
+                os.kill(frozen, signal.SIGCONT)
+        assert [studio.pids(f"Daphne {n}")[-1] for n in (1, 2)] == daphnes  # nothing was restarted meanwhile
+    finally:
+        studio.stop()

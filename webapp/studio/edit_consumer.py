@@ -15,8 +15,6 @@ passed on (it ends the client's request) without touching the state.
 import base64
 import json
 
-from asgiref.sync import sync_to_async
-
 from inference.errors import InferenceError
 
 from .frames import FrameError, check_seq, pack, unpack
@@ -107,10 +105,8 @@ class EditConsumer(LatestWinsConsumer):
             return
         start = self.start if self.state is None else None  # until a start has been computed, send it
         params = {**self.settings, "strokes": strokes}
-        await sync_to_async(edit_update.apply_async, thread_sensitive=False)(
-            args=[self.model, params, start, self.state, self.channel_name, seq, self.epoch],
-            queue="live", expires=self.frame_timeout,
-        )
+        await self.queue_task(edit_update, [self.model, params, start, self.state, self.channel_name, seq, self.epoch],
+                              seq)
 
     async def edit_result(self, event: dict) -> None:
         if not await self.answered(event["seq"]):

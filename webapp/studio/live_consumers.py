@@ -112,6 +112,13 @@ class LatestWinsConsumer(ProtocolConsumer):
         self.tokens -= 1
         return True
 
+    async def queue_task(self, task, args: list, seq: int, **options) -> None:
+        """Queue ``task`` on the live queue; its publish blocks on Redis, so it runs off the event loop."""
+        await sync_to_async(task.apply_async, thread_sensitive=False)(
+            args=args, queue="live", expires=self.frame_timeout,
+            # Celery otherwise writes repr(args) into every message for its logs: an image's bytes.
+            argsrepr=f"(seq={seq})", kwargsrepr="{}", **options)
+
     async def _dispatch(self, seq: int, work) -> None:
         self.in_flight = seq
         try:
@@ -183,10 +190,8 @@ class SketchConsumer(LatestWinsConsumer):
         config, payload = work
         self.dispatched_at = time.perf_counter()
         # msgpack: the drawing travels as bytes, not base64 inside JSON.
-        await sync_to_async(render_frame.apply_async, thread_sensitive=False)(
-            args=[config["model"], config["options"], payload, self.channel_name, seq, time.time()],
-            queue="live", expires=self.frame_timeout, serializer="msgpack",
-        )
+        await self.queue_task(render_frame, [config["model"], config["options"], payload, self.channel_name, seq,
+                                             time.time()], seq, serializer="msgpack")
 
     async def sketch_result(self, event: dict) -> None:
         if not await self.answered(event["seq"]):
@@ -236,10 +241,8 @@ class PhotoPreviewConsumer(LatestWinsConsumer):
         from . import tasks
 
         preview, photo = work
-        await sync_to_async(getattr(tasks, self.preview_task).apply_async, thread_sensitive=False)(
-            args=[preview, base64.b64encode(photo).decode(), self.channel_name, seq],
-            queue="live", expires=self.frame_timeout,
-        )
+        await self.queue_task(getattr(tasks, self.preview_task),
+                              [preview, base64.b64encode(photo).decode(), self.channel_name, seq], seq)
 
     async def send_preview(self, event: dict, **extra) -> None:
         if not await self.answered(event["seq"]):

@@ -3,18 +3,21 @@
 Migrates the database, fetches missing default models (starting anyway when
 the network says no), starts an embedded Redis unless REDIS_URL is set, a
 batch Celery worker (prefork), one or more live Celery workers (threads,
-micro-batching; --live-workers, by default one on a GPU and one single-threaded
-worker per core on a CPU: webapp/processes.py, live_layout) and Daphne, and
-supervises them: a child that dies is restarted after a back-off and the others
-go on (webapp/processes.py, Supervisor).
+micro-batching; --live-workers, by default one per 4 cores on a GPU machine and
+one single-threaded worker per core on a CPU: webapp/processes.py, live_layout)
+and Daphne (--web-processes, by default one on a CPU-only machine and one per 4
+cores on a GPU machine, all accepting on one listening socket this command
+holds), and supervises them: a child that dies is restarted after a back-off and
+the others go on (webapp/processes.py, Supervisor).
 """
 import os
 import shutil
 import signal
+import socket
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from inference import registry
 from inference.errors import InferenceError
@@ -31,12 +34,25 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--concurrency", type=int, default=1, help="batch worker processes (one per GPU)")
         parser.add_argument("--live-workers", type=int, default=settings.LIVE_WORKERS,
-                            help="live worker processes (LIVE_WORKERS; 0: one on a GPU, one per core on a CPU)")
+                            help="live worker processes (LIVE_WORKERS; 0: one per 4 cores on a GPU machine, "
+                                 "one per core on a CPU)")
+        parser.add_argument("--web-processes", type=int, default=settings.WEB_PROCESSES,
+                            help="Daphne processes (WEB_PROCESSES; 0: one on a CPU, one per 4 cores on a GPU machine)")
         parser.add_argument("--live-threads", type=int, default=settings.LIVE_WORKER_THREADS,
                             help="threads per live worker (LIVE_WORKER_THREADS): the largest batch it can gather")
         parser.add_argument("--no-fetch", action="store_true", help="do not download missing default models")
 
-    def handle(self, *args, host, port, concurrency, live_workers, live_threads, no_fetch, **options):
+    def handle(self, *args, host, port, concurrency, live_workers, web_processes, live_threads, no_fetch, **options):
+        gpu, cores = self.machine()
+        live_workers, torch_threads = processes.live_layout(live_workers, settings.LIVE_TORCH_THREADS,
+                                                            gpu=gpu, cores=cores)
+        web_processes = processes.web_processes(web_processes, gpu=gpu, cores=cores)
+        if ":" in host and web_processes > 1:
+            raise CommandError("Several web processes share an IPv4 address only; give --host one "
+                               "(0.0.0.0 for every interface) or --web-processes 1.")
+        # An IPv4 port is bound here, before anything starts, and held for the studio's lifetime: every
+        # Daphne accepts on it (processes.daphne_command). An IPv6 one is left to its one Daphne.
+        listener = None if ":" in host else self.listen(host, port)
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database ready.")
         failed = [] if no_fetch else self.fetch_default_models()
@@ -56,7 +72,8 @@ class Command(BaseCommand):
 
             supervisor.add("batch worker", lambda: processes.start(
                 processes.worker_command(concurrency=concurrency), env=env))
-            live_workers, torch_threads = self.live_layout(live_workers)
+            self.stdout.write(f"Live workers: {live_workers} on the {'GPU' if gpu else 'CPU'}, torch threads each: "
+                              f"{torch_threads}. Web processes: {web_processes}.")
             live_env = {**env, "LIVE_TORCH_THREADS": str(torch_threads)}
             # Their own processes: a crash while rendering throwaway frames leaves batch jobs running.
             for n in range(1, live_workers + 1):
@@ -64,7 +81,10 @@ class Command(BaseCommand):
                 supervisor.add(f"live worker {n}" if live_workers > 1 else "live worker",
                                lambda name=name: processes.start(
                                    processes.live_worker_command(threads=live_threads, name=name), env=live_env))
-            supervisor.add("Daphne", lambda: processes.start(processes.daphne_command(host=host, port=port), env=env))
+            shared = {"pass_fds": (listener.fileno(),)} if listener else {}
+            for n in range(1, web_processes + 1):
+                supervisor.add(f"Daphne {n}" if web_processes > 1 else "Daphne", lambda: processes.start(
+                    processes.daphne_command(host=host, port=port, listener=listener), env=env, **shared))
             self.stdout.write(self.style.SUCCESS(f"Atelier is running at http://{host}:{port}/  (Ctrl-C stops it)"))
             supervisor.run(lambda: bool(stopping))
         except KeyboardInterrupt:
@@ -72,21 +92,28 @@ class Command(BaseCommand):
         finally:
             self.stdout.write("Stopping…")
             supervisor.stop()  # Daphne first: no new jobs while the workers drain; Redis last
+            if listener:
+                listener.close()
             self.stdout.write("Stopped.")
 
-    def live_layout(self, live_workers: int) -> tuple[int, int]:
-        """How many live workers to start and how many torch threads each gets (processes.live_layout)."""
+    @staticmethod
+    def listen(host: str, port: int) -> socket.socket:
+        try:
+            return socket.create_server((host, port), backlog=1024)
+        except OSError as exc:
+            raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}. "
+                               "Is another server using that port? Choose another with --port.") from None
+
+    @staticmethod
+    def machine() -> tuple[bool, int]:
+        """(whether the workers will render on a GPU, the cores this process may use)."""
         from inference.engine import pick_device
 
         try:
             gpu = pick_device().type == "cuda"
         except InferenceError:  # ATELIER_DEVICE names a GPU that is not there: the workers will say so
             gpu = False
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        workers, threads = processes.live_layout(live_workers, settings.LIVE_TORCH_THREADS, gpu=gpu, cores=cores)
-        self.stdout.write(f"Live workers: {workers} on the {'GPU' if gpu else 'CPU'}, "
-                          f"torch threads each: {threads or 'torch default'}.")
-        return workers, threads
+        return gpu, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
     def remove_upload_leftovers(self):
         """Nothing serves requests yet: every spooled upload left in the temp dir is from a web
