@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The GPU figures of issue 12 in one go (about 4 minutes on an H100/H200 machine):
+# The GPU figures of issue 12 in one go (about 5 minutes on an H100/H200 machine):
 #   1. the forward pass (bench/forward.py): the demo model and unet_256 (random weights) at batch 1, 8, 64,
 #      both normalisation modes, fraction of the bf16 FLOP floor, and the official code side by side;
 #   2. the live load (bench/sketch_load.py --start): 1, 16 and 64 clients at 15 frames/s against a studio
-#      it starts itself, with 1 and 2 live worker processes, for the demo model and for unet_256.
+#      it starts itself, with the studio's own layout (one live worker per 2 cores up to 8, one Daphne per
+#      4 cores up to 4) and with one live worker, for the demo model and for unet_256.
 # Tables go to bench/out/gpu-<date>.txt (and .json for the loads); paste them into README.md, "Performance".
 #
 #   bash bench/gpu.sh                      # from the repository root, with .venv set up (README)
@@ -28,11 +29,11 @@ export LIVE_MAX_BATCH=${LIVE_MAX_BATCH:-64} LIVE_GPU_DTYPE=${LIVE_GPU_DTYPE:-flo
     --repeats 20 --reference
   echo
   echo "## Live load, demo model (bench/sketch_load.py)"
-  timeout 150 "$PYTHON" bench/sketch_load.py --start --model landscape-sketch --clients 1 16 64 --live-workers 1 2 \
+  timeout 240 "$PYTHON" bench/sketch_load.py --start --model landscape-sketch --clients 1 16 64 --live-workers 0 1 \
     --seconds "$SECONDS_PER_LOAD" --forward-batches 1 8 64 --json "bench/out/gpu-$stamp-demo.json"
   echo
   echo "## Live load, unet_256 size (edges2shoes, random weights)"
-  timeout 90 "$PYTHON" bench/sketch_load.py --start --model edges2shoes --random-weights --clients 1 64 \
-    --live-workers 2 --seconds "$SECONDS_PER_LOAD" --forward-batches 1 8 64 --json "bench/out/gpu-$stamp-unet256.json"
+  timeout 150 "$PYTHON" bench/sketch_load.py --start --model edges2shoes --random-weights --clients 1 64 \
+    --live-workers 0 --seconds "$SECONDS_PER_LOAD" --forward-batches 1 8 64 --json "bench/out/gpu-$stamp-unet256.json"
 } 2>&1 | tee "$out"
 echo "written: $out"

@@ -311,13 +311,13 @@ def _free_port() -> int:
 class Studio:
     """`manage.py studio` in a fresh data directory on a free port, with N live workers."""
 
-    def __init__(self, live_workers: int, env: dict):
+    def __init__(self, live_workers: int, env: dict, web_processes: int = 0):
         self.port = _free_port()
         self.env = env
         self.log = open(Path(env["ATELIER_DATA_DIR"]) / f"studio-{live_workers}.log", "wb")
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "studio", "--no-fetch", "--port", str(self.port),
-             "--live-workers", str(live_workers)],
+             "--live-workers", str(live_workers), "--web-processes", str(web_processes)],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 180
         while True:
@@ -334,10 +334,10 @@ class Studio:
         return f"ws://127.0.0.1:{self.port}/ws/sketch/"
 
     def layout(self) -> str:
-        """"2 live × 1 thread": the live workers it started and their torch threads, from its log."""
-        found = re.search(r"Live workers: (\d+) on the \w+, torch threads each: (\d+|torch default)",
+        """"2 live × 1 thread, 1 web": its live workers, their torch threads and its Daphnes, from its log."""
+        found = re.search(r"Live workers: (\d+) on the \w+, torch threads each: (\d+)\. Web processes: (\d+)",
                           Path(self.log.name).read_text())
-        return f"{found[1]} live × {found[2]} thread(s)" if found else "studio"
+        return f"{found[1]} live × {found[2]} thread(s), {found[3]} web" if found else "studio"
 
     def stop(self):
         try:
@@ -366,6 +366,8 @@ def main() -> None:
     parser.add_argument("--start", action="store_true", help="start a studio for each --live-workers count")
     parser.add_argument("--live-workers", type=int, nargs="+", default=[0],
                         help="with --start: live worker counts, one studio each (0: the studio's own choice)")
+    parser.add_argument("--web-processes", type=int, default=0,
+                        help="with --start: Daphne processes of each studio (0: the studio's own choice)")
     parser.add_argument("--random-weights", action="store_true", help="with --start: random weights if not installed")
     parser.add_argument("--forward-batches", type=int, nargs="*", default=[1, 4, 8, 16],
                         help="batch sizes of the forward-only measurement (none: skip it)")
@@ -383,7 +385,7 @@ def main() -> None:
     rows = []
     try:
         for workers in (args.live_workers if args.start else [None]):
-            studio = Studio(workers, env) if args.start else None
+            studio = Studio(workers, env, args.web_processes) if args.start else None
             try:
                 url = studio.url if studio else args.url
                 label = studio.layout() if studio else "running studio"
@@ -409,11 +411,11 @@ def main() -> None:
         if data:
             shutil.rmtree(data, ignore_errors=True)
     if len(rows) > 1:
-        print(f"\n{'live workers':<22}{'clients':>8}{'frames/s':>10}{'per client':>11}{'p50 ms':>8}{'p95 ms':>8}"
+        print(f"\n{'studio':<32}{'clients':>8}{'frames/s':>10}{'per client':>11}{'p50 ms':>8}{'p95 ms':>8}"
               f"{'of fwd':>8}  load")
         for row in rows:
             share = f"{row['of_forward']:.0%}" if "of_forward" in row else "-"
-            print(f"{row['workers']:<22}{row['clients']:>8}{row['total_fps']:>10.1f}{row.get('per_client', 0):>11.1f}"
+            print(f"{row['workers']:<32}{row['clients']:>8}{row['total_fps']:>10.1f}{row.get('per_client', 0):>11.1f}"
                   f"{row.get('p50', float('nan')):>8.1f}{row.get('p95', float('nan')):>8.1f}{share:>8}  {row['load']}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))

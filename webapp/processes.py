@@ -28,13 +28,14 @@ def live_worker_command(*, threads: int = 8, name: str = "live") -> list[str]:
 
 # More live workers than this on a CPU-only machine share its cores: each holds its own models.
 MAX_CPU_LIVE_WORKERS = 4
-# On a GPU machine: one live worker, and one web process, per this many cores, up to the cap.
-CORES_PER_PROCESS = 4
-MAX_PROCESSES = 4
+# A GPU machine's live workers and web processes: (cores each, most of them); see live_layout and web_processes.
+GPU_LIVE_WORKERS = (2, 8)
+GPU_WEB_PROCESSES = (4, 4)
 
 
-def _per_cores(cores: int) -> int:
-    return max(1, min(cores // CORES_PER_PROCESS, MAX_PROCESSES))
+def _per_cores(cores: int, rule: tuple[int, int]) -> int:
+    cores_each, most = rule
+    return max(1, min(cores // cores_each, most))
 
 
 def live_layout(workers: int, torch_threads: int, *, gpu: bool, cores: int) -> tuple[int, int]:
@@ -42,11 +43,12 @@ def live_layout(workers: int, torch_threads: int, *, gpu: bool, cores: int) -> t
 
     Each worker gets its share of the cores for torch's threads.
 
-    On a GPU machine: one worker per 4 cores, up to 4. The forward pass is the GPU's,
+    On a GPU machine: one worker per 2 cores, up to 8. The forward pass is the GPU's,
     but each frame's Python (Celery, decoding, encoding, the reply) runs under its
-    worker's one GIL: 3-5 ms of CPU a frame on the 2-core machines (bench/sketch_load.py:
-    the live worker's CPU per frame less the forward pass), so one process tops out at a
-    few hundred frames a second, and 64 clients at 15 frames/s want 960.
+    worker's one GIL: about 4.5 ms of CPU a frame on the 2-core machines
+    (bench/sketch_load.py: the live worker's CPU per frame less the forward pass), so one
+    process tops out near 200 frames a second, and 64 clients at 15 frames/s want 960:
+    eight workers at about half a core each.
 
     On a CPU: one worker per core, up to MAX_CPU_LIVE_WORKERS. A forward pass split
     across OpenMP threads waits at every kernel for the slowest of them, and on a CPU
@@ -54,15 +56,16 @@ def live_layout(workers: int, torch_threads: int, *, gpu: bool, cores: int) -> t
     single-threaded workers rendered more frames for 16 clients and gave one client a
     lower p95 than one worker with both cores (README, Benchmarks).
     """
-    workers = workers or (_per_cores(cores) if gpu else max(1, min(cores, MAX_CPU_LIVE_WORKERS)))
+    workers = workers or (_per_cores(cores, GPU_LIVE_WORKERS) if gpu else max(1, min(cores, MAX_CPU_LIVE_WORKERS)))
     return workers, torch_threads or max(1, cores // workers)
 
 
 def web_processes(processes: int, *, gpu: bool, cores: int) -> int:
-    """Daphne processes for `manage.py studio`; 0 means "choose": one on a CPU-only machine, where
-    the live workers want the cores and one Daphne (about 2 ms of CPU a frame) outruns what they
-    render, and on a GPU machine one per 4 cores, up to 4, for the same reason as its live workers."""
-    return processes or (_per_cores(cores) if gpu else 1)
+    """Daphne processes for `manage.py studio`; 0 means "choose". On a CPU-only machine one: the
+    live workers want the cores, and one Daphne (about 2 ms of CPU a frame, bench/sketch_load.py)
+    outruns what they render. On a GPU machine one per 4 cores, up to 4: one Daphne tops out near
+    500 frames a second under its GIL, and 64 clients at 15 frames/s want 960."""
+    return processes or (_per_cores(cores, GPU_WEB_PROCESSES) if gpu else 1)
 
 
 def _celery_worker(pool: str, concurrency: int, queues: str, name: str) -> list[str]:

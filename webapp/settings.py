@@ -290,8 +290,8 @@ SOCKET_SEND_BUFFER_KB = env_int("SOCKET_SEND_BUFFER_KB", 1024, minimum=16)
 SOCKET_KERNEL_BUFFER_KB = env_int("SOCKET_KERNEL_BUFFER_KB", 64, minimum=8)
 # Live worker processes `manage.py studio` starts (each has LIVE_WORKER_THREADS threads) and
 # torch intra-op threads in each; 0 lets the studio choose (webapp/processes.py: live_layout):
-# on a GPU machine one worker per 4 cores with torch's default threads, on a CPU one
-# single-threaded worker per core.
+# on a GPU machine one worker per 2 cores, on a CPU one single-threaded worker per core; each
+# gets its share of the cores.
 # A live worker started by hand with LIVE_TORCH_THREADS 0 keeps torch's default (one per core).
 LIVE_TORCH_THREADS = env_int("LIVE_TORCH_THREADS", 0, minimum=0)
 LIVE_WORKERS = env_int("LIVE_WORKERS", 0, minimum=0)

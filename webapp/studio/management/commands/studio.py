@@ -3,7 +3,7 @@
 Migrates the database, fetches missing default models (starting anyway when
 the network says no), starts an embedded Redis unless REDIS_URL is set, a
 batch Celery worker (prefork), one or more live Celery workers (threads,
-micro-batching; --live-workers, by default one per 4 cores on a GPU machine and
+micro-batching; --live-workers, by default one per 2 cores on a GPU machine and
 one single-threaded worker per core on a CPU: webapp/processes.py, live_layout)
 and Daphne (--web-processes, by default one on a CPU-only machine and one per 4
 cores on a GPU machine, all accepting on one listening socket this command
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--concurrency", type=int, default=1, help="batch worker processes (one per GPU)")
         parser.add_argument("--live-workers", type=int, default=settings.LIVE_WORKERS,
-                            help="live worker processes (LIVE_WORKERS; 0: one per 4 cores on a GPU machine, "
+                            help="live worker processes (LIVE_WORKERS; 0: one per 2 cores on a GPU machine, "
                                  "one per core on a CPU)")
         parser.add_argument("--web-processes", type=int, default=settings.WEB_PROCESSES,
                             help="Daphne processes (WEB_PROCESSES; 0: one on a CPU, one per 4 cores on a GPU machine)")
