@@ -16,7 +16,7 @@ SECONDS_PER_LOAD=${SECONDS_PER_LOAD:-10}
 mkdir -p bench/out
 stamp=$(date -u +%Y%m%d-%H%M)
 out=bench/out/gpu-$stamp.txt
-# A batch of every client at once: 64 frames per forward pass, 64 threads per live worker.
+# Up to 64 frames a forward pass and 64 threads a live worker, so the one-worker runs can batch every client.
 export LIVE_MAX_BATCH=${LIVE_MAX_BATCH:-64} LIVE_GPU_DTYPE=${LIVE_GPU_DTYPE:-float16} ATELIER_DEVICE=cuda
 
 {

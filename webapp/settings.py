@@ -214,6 +214,7 @@ CHANNEL_LAYERS = {
         },
     },
     # The live sockets' answers (webapp/studio/live_consumers.py): Redis pub/sub, one PUBLISH an answer.
+    # No socket timeout either, for the same reason as the default layer's (webapp/channel_layer.py).
     "live": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 5, "socket_timeout": None}]},
