@@ -45,10 +45,10 @@ def live_layout(workers: int, torch_threads: int, *, gpu: bool, cores: int) -> t
 
     On a GPU machine: one worker per 2 cores, up to 8. The forward pass is the GPU's,
     but each frame's Python (Celery, decoding, encoding, the reply) runs under its
-    worker's one GIL: about 4.5 ms of CPU a frame on the 2-core machines
-    (bench/sketch_load.py: the live worker's CPU per frame less the forward pass), so one
-    process tops out near 200 frames a second, and 64 clients at 15 frames/s want 960:
-    eight workers at about half a core each.
+    worker's one GIL: about 4 ms of CPU a frame on the 2-core machines (README, Benchmarks:
+    the live worker's CPU per frame less the forward pass), so one process tops out near
+    250 frames a second, and 64 clients at 15 frames/s want 960: eight workers at about
+    half a core each.
 
     On a CPU: one worker per core, up to MAX_CPU_LIVE_WORKERS. A forward pass split
     across OpenMP threads waits at every kernel for the slowest of them, and on a CPU

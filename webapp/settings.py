@@ -202,22 +202,23 @@ CACHES = {
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_FAIL_OPEN = True
 
+# Both channel layers' Redis: no socket timeout (webapp/channel_layer.py says why).
+_LAYER_HOST = {"address": REDIS_URL, "socket_connect_timeout": 5, "socket_timeout": None}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "webapp.channel_layer.StudioChannelLayer",
         "CONFIG": {
-            # Commands beyond the pool wait for a connection; no socket timeout (webapp/channel_layer.py).
+            # Commands beyond the pool wait for a connection (webapp/channel_layer.py).
             "pool_size": env_int("CHANNEL_LAYER_POOL", 100, minimum=2),
-            "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 5}],
+            "hosts": [_LAYER_HOST],
             "capacity": 200,
             "expiry": 30,
         },
     },
     # The live sockets' answers (webapp/studio/live_consumers.py): Redis pub/sub, one PUBLISH an answer.
-    # No socket timeout either, for the same reason as the default layer's (webapp/channel_layer.py).
     "live": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 5, "socket_timeout": None}]},
+        "CONFIG": {"hosts": [_LAYER_HOST]},
     },
 }
 

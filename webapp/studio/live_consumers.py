@@ -66,7 +66,7 @@ class LatestWinsConsumer(ProtocolConsumer):
 
         Channels runs close_old_connections before every message, on its one thread for
         synchronous code and back: twice a frame here, about a tenth of Daphne's CPU per
-        frame under bench/sketch_load.py. No handler here touches the database outside
+        frame (README, Benchmarks). No handler here touches the database outside
         database_sync_to_async, which closes stale connections itself; the socket's
         connect and disconnect keep Channels' way.
         """
