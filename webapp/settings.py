@@ -202,8 +202,11 @@ CACHES = {
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_FAIL_OPEN = True
 
-# Both channel layers' Redis: no socket timeout (webapp/channel_layer.py says why).
-_LAYER_HOST = {"address": REDIS_URL, "socket_connect_timeout": 5, "socket_timeout": None}
+# Both channel layers' Redis: no socket timeout (webapp/channel_layer.py says why), and RESP2.
+# redis-py 8 speaks RESP3 by default, and its RESP3 parser builds a debug line from every
+# pub/sub message it reads, str() of the whole answer's picture, whether or not anything
+# logs it: a tenth of Daphne's Python under 16 Sketch clients (README, Benchmarks).
+_LAYER_HOST = {"address": REDIS_URL, "socket_connect_timeout": 5, "socket_timeout": None, "protocol": 2}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "webapp.channel_layer.StudioChannelLayer",
