@@ -47,12 +47,13 @@ class Command(BaseCommand):
         live_workers, torch_threads = processes.live_layout(live_workers, settings.LIVE_TORCH_THREADS,
                                                             gpu=gpu, cores=cores)
         web_processes = processes.web_processes(web_processes, gpu=gpu, cores=cores)
-        if ":" in host and web_processes > 1:
+        ipv6 = ":" in host
+        if ipv6 and web_processes > 1:
             raise CommandError("Several web processes share an IPv4 address only; give --host one "
                                "(0.0.0.0 for every interface) or --web-processes 1.")
         # An IPv4 port is bound here, before anything starts, and held for the studio's lifetime: every
         # Daphne accepts on it (processes.daphne_command). An IPv6 one is left to its one Daphne.
-        listener = None if ":" in host else self.listen(host, port)
+        listener = None if ipv6 else self.listen(host, port)
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database ready.")
         failed = [] if no_fetch else self.fetch_default_models()
