@@ -45,7 +45,8 @@ def _official(name: str, title: str, direction: str, kind: str, description: str
 
 
 # The bundled demos: small enough to draw live on a laptop CPU (see docs/demo-models.md).
-_DEMO = {**_BATCHNORM_RGB, "direction": "AtoB"}
+# "examples": the Sketch page's Example drawings come from the scenes they learnt from (inference/data/landscapes.py).
+_DEMO = {**_BATCHNORM_RGB, "direction": "AtoB", "examples": "landscapes"}
 
 SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(

@@ -733,8 +733,27 @@ def pair_image(scene: Scene, kind: str) -> Image.Image:
 
 def scene_seed(seed: int, split: str, index: int) -> int:
     """The seed of image ``index`` of ``split``: independent streams per split, stable across counts."""
-    split_id = {"train": 0, "val": 1, "test": 2}[split]
+    split_id = {"train": 0, "val": 1, "test": 2, "example": 3}[split]
     return int(np.random.SeedSequence([seed, split_id, index]).generate_state(1)[0])
+
+
+# The Sketch page's "Example" drawings: a fixed set, so each one can be cached wherever it is served.
+EXAMPLES = 32
+
+
+def example_drawing(kind: str, index: int, size: int = 256) -> Image.Image:
+    """Example ``index`` (0 <= index < EXAMPLES) of ``kind``'s drawings: a label map or a line drawing.
+
+    Drawn like the training pairs, from a stream of scenes no data set or
+    measurement uses, so the bundled models see the kind of drawing they
+    learnt from, and a person gets a start that already makes a picture.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if not 0 <= index < EXAMPLES:
+        raise ValueError(f"index must be in [0, {EXAMPLES}), got {index}")
+    scene = render_scene(scene_seed(0, "example", index), size, kinds=(kind,))
+    return scene.label_map if kind == "paint" else scene.sketch
 
 
 def write_dataset(out: Path, *, kind: str, count: int, size: int = 256, seed: int = 0,

@@ -1,10 +1,14 @@
 """The Sketch page as a person uses it: settings and model changes keep the drawing, label maps
-stay pure palette colours, the page fits a laptop screen and a phone, the brush cursor shows the size."""
+stay pure palette colours, an example or a picture file starts a drawing, the page fits a laptop
+screen and a phone, the brush cursor shows the size."""
 import json
 
 import pytest
+from PIL import Image, ImageDraw
 
 from inference import registry
+
+from .test_keyboard_upload import tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -167,6 +171,53 @@ def test_label_maps_are_painted_in_palette_colours_only(chromium, daphne_server)
     for name in ("sand", "grass", "mountain", "rock", "tree"):
         assert counts.get(palette[name], 0) > 10, (name, counts)
     assert palette["water"] not in counts and palette["sky"] not in counts  # both filled away entirely
+    page.close()
+
+
+def test_an_example_or_a_picture_file_starts_the_drawing_and_undo_takes_it_away(chromium, daphne_server, tmp_path):
+    page = chromium.new_page(viewport={"width": 1366, "height": 768})
+    page.on("filechooser", lambda chooser: None)  # pickers caught from the start (test_keyboard_upload.py)
+    page.goto(f"{daphne_server}/tools/sketch/")
+    page.select_option("#model-select", "landscape-paint")
+    seq = wait_for_new_output(page, -1)
+    palette = {entry["name"]: entry["color"] for entry in registry.get_spec("landscape-paint").options["palette"]}
+    blank = page.evaluate(DRAWING)
+    changed = "(before) => document.getElementById('sketch-canvas').toDataURL() !== before"
+
+    page.click("#example")
+    page.wait_for_function(changed, arg=blank)
+    counts = page.evaluate(COLOURS)
+    assert set(counts) <= set(palette.values()) and len(counts) > 2, counts  # a label map, crisp
+    seq = wait_for_new_output(page, seq)  # …and its picture
+    page.click("#undo")
+    assert page.evaluate(DRAWING) == blank
+
+    # A label map from a file, larger than the canvas, in colours a little off the palette (as a
+    # JPEG leaves them), opened with the keyboard: every pixel takes the nearest label.
+    def off(colour):
+        return tuple(min(255, int(colour[i:i + 2], 16) + 9) for i in (1, 3, 5))
+
+    labels = Image.new("RGB", (600, 600), off(palette["sky"]))
+    ImageDraw.Draw(labels).rectangle([0, 300, 599, 599], fill=off(palette["grass"]))
+    labels.save(tmp_path / "labels.png")
+    tab_to(page, "open-drawing")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(str(tmp_path / "labels.png"))
+    page.wait_for_function(changed, arg=blank)
+    counts = page.evaluate(COLOURS)
+    assert set(counts) == {palette["sky"], palette["grass"]}, counts
+    assert abs(counts[palette["grass"]] - 128 * 256) <= 256  # the bottom half, to a row
+    seq = wait_for_new_output(page, seq)
+
+    # A file that is not a picture: said so, in the live region, and the drawing stays.
+    drawing = page.evaluate(DRAWING)
+    (tmp_path / "notes.png").write_text("not a picture")
+    page.set_input_files("#open-drawing", str(tmp_path / "notes.png"))
+    page.wait_for_selector("#sketch-errors li")
+    assert "could not be opened" in page.inner_text("#sketch-errors")
+    assert page.get_attribute("#sketch-errors", "aria-live") == "assertive"
+    assert page.evaluate(DRAWING) == drawing
     page.close()
 
 

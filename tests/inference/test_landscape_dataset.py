@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inference.data.landscapes import main, pair_image, render_scene, write_dataset
+from inference.data.landscapes import EXAMPLES, example_drawing, main, pair_image, render_scene, scene_seed, write_dataset
 from inference.data.palette import LABEL_RGB, LANDSCAPE_LABELS, LANDSCAPE_PALETTE
 
 SIZE = 64
@@ -117,3 +117,19 @@ def test_water_skies_and_line_styles_vary_from_scene_to_scene():
     assert min(saturation) < 0.5 * max(saturation)  # grey, overcast skies as well as blue ones
     assert max(inks) > 2.5 * min(inks)  # thin pens and thick markers, sparse and hatched drawings
 
+
+
+def test_example_drawings_are_fixed_drawings_of_scenes_no_data_set_draws():
+    paint, sketch = example_drawing("paint", 3, SIZE), example_drawing("sketch", 3, SIZE)
+    assert np.array_equal(np.asarray(paint), np.asarray(example_drawing("paint", 3, SIZE)))
+    assert not np.array_equal(np.asarray(paint), np.asarray(example_drawing("paint", 4, SIZE)))
+    colours = {tuple(c) for c in np.asarray(paint).reshape(-1, 3)}
+    assert len(colours) > 1 and colours <= {tuple(c) for c in LABEL_RGB}
+    assert np.asarray(sketch.convert("L")).mean() > 180  # dark lines on white
+    # The examples' stream is not any split's a data set or a measurement reads.
+    seeds = {scene_seed(0, "example", i) for i in range(EXAMPLES)}
+    assert not seeds & {scene_seed(seed, split, i) for seed in (0, 1, 2, 7) for split in ("train", "val", "test")
+                        for i in range(EXAMPLES)}
+    for kind, index in (("paint", -1), ("paint", EXAMPLES), ("photo", 0)):
+        with pytest.raises(ValueError):
+            example_drawing(kind, index, SIZE)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("tools/stylize/styles/", _per_person(views.style_upload), name="style_upload"),
     path("tools/stylize/styles/<uuid:style_id>/delete/", views.style_delete, name="style_delete"),
     path("tools/stylize/styles/<uuid:style_id>/<str:kind>/", views.style_file, name="style_file"),
+    path("tools/sketch/examples/<str:name>/<int:index>/", views.sketch_example, name="sketch_example"),
     path("tools/<slug:tool_name>/", views.tool_page, name="tool"),
     path("tools/<slug:tool_name>/jobs/", _per_person(views.submit_jobs), name="submit_jobs"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job_detail"),

@@ -9,6 +9,10 @@
 //   rectangles at fractional positions and fills are always anti-aliased, which
 //   leaves rims of in-between colours, so discs, lines, rectangles and the flood
 //   fill are written into the pixel buffer here and put on the canvas whole.
+//
+// A picture (an example drawing, or a file the person opens) is one operation
+// too, scaled to the canvas; on a label map its pixels take the nearest palette
+// colour, so what the model gets is still one label per pixel.
 
 export class SketchCanvas {
   constructor(canvas, { onChange }) {
@@ -20,6 +24,7 @@ export class SketchCanvas {
     this.ink = "#000000";
     this.paper = "#ffffff";
     this.crisp = false;
+    this.palette = [];  // a label map's colours, as [r, g, b]
     this.image = null;  // the pixel buffer of a crisp canvas
     this.operations = [];
     this.undone = [];
@@ -31,10 +36,18 @@ export class SketchCanvas {
 
   // A fresh, empty canvas for a model: line drawings are dark lines on white, label
   // maps paint labels (crisp) on a background label. Drops the drawing and its history.
-  configure({ size, paper, ink, crisp }) {
+  configure({ size, paper, ink, crisp, palette = [] }) {
     this.canvas.width = this.canvas.height = size;
     Object.assign(this, { paper, ink, crisp, image: null, operations: [], undone: [], current: null });
+    this.palette = palette.map(hexToRgb);
     this.redraw();
+  }
+
+  // A picture file (any size) over the whole drawing, as one operation that Undo takes away.
+  // Rejects when the browser cannot decode it.
+  async open(blob) {
+    const bitmap = await createImageBitmap(blob);
+    this.commit({ kind: "picture", bitmap });
   }
 
   // Another model with the same kind of input: the drawing and its history stay; a
@@ -49,7 +62,10 @@ export class SketchCanvas {
         op.points = op.points.map(([x, y, p]) => [at(x), at(y), p]);
       } else if (op.kind === "rect") {
         Object.assign(op, { x0: at(op.x0), y0: at(op.y0), x1: at(op.x1), y1: at(op.y1) });
-      } else if (op.kind === "fill") {
+      } else if (op.kind === "picture") {
+      if (this.crisp) this.image.data.set(this.labelPixels(op));
+      else this.ctx.drawImage(op.bitmap, 0, 0, width, height);
+    } else if (op.kind === "fill") {
         Object.assign(op, { x: Math.min(size - 1, Math.floor(at(op.x))), y: Math.min(size - 1, Math.floor(at(op.y))) });
       }
     }
@@ -150,6 +166,9 @@ export class SketchCanvas {
         this.ctx.fillStyle = op.color;
         this.ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
       }
+    } else if (op.kind === "picture") {
+      if (this.crisp) this.image.data.set(this.labelPixels(op));
+      else this.ctx.drawImage(op.bitmap, 0, 0, width, height);
     } else if (op.kind === "fill") {
       if (this.crisp) floodFill(this.image, op.x, op.y, hexToRgb(op.color), 0);
       else {
@@ -159,6 +178,31 @@ export class SketchCanvas {
         this.ctx.putImageData(image, 0, 0);
       }
     }
+  }
+
+  // A picture's pixels at the canvas's size, each the nearest palette colour (transparent ones the
+  // paper's); kept on the operation, since every redraw applies it again.
+  labelPixels(op) {
+    const { width, height } = this.canvas;
+    if (op.pixels?.width === width) return op.pixels.data;
+    const scratch = new OffscreenCanvas(width, height).getContext("2d", { willReadFrequently: true });
+    scratch.imageSmoothingEnabled = false;  // no blended colours between labels
+    scratch.drawImage(op.bitmap, 0, 0, width, height);
+    const data = scratch.getImageData(0, 0, width, height).data;
+    const paper = hexToRgb(this.paper);
+    for (let i = 0; i < data.length; i += 4) {
+      let best = paper;
+      if (data[i + 3] >= 128) {
+        let distance = Infinity;
+        for (const colour of this.palette) {
+          const d = (data[i] - colour[0]) ** 2 + (data[i + 1] - colour[1]) ** 2 + (data[i + 2] - colour[2]) ** 2;
+          if (d < distance) { distance = d; best = colour; }
+        }
+      }
+      data[i] = best[0]; data[i + 1] = best[1]; data[i + 2] = best[2]; data[i + 3] = 255;
+    }
+    op.pixels = { width, data };
+    return data;
   }
 
   drawStroke(op, from) {

@@ -50,10 +50,12 @@ function useModel(config) {
       paper: labels ? palette[0].color : "#ffffff",
       ink: labels ? (palette[1] || palette[0]).color : "#000000",
       crisp: labels,
+      palette: labels ? palette.map((entry) => entry.color) : [],
     });
   } else {
     canvas.resize(config.input_size);
   }
+  $("example").hidden = !exampleUrl(config.model, 0);
   renderPalette(labels ? palette : []);
   if (!labels && ["rect", "fill"].includes(canvas.tool)) selectTool("pen");
 }
@@ -77,9 +79,7 @@ const stream = new LiveStream("/ws/sketch/", {
     readout.textContent = `${rate} · ${rtt} ms round trip · server ${info.server_ms.toFixed(0)} ms · batch ${info.batch}`;
     errors.replaceChildren();
   },
-  onError(message) {
-    errors.replaceChildren(Object.assign(document.createElement("li"), { textContent: message }));
-  },
+  onError: showError,
   onState(state) {
     readout.textContent = state;
     output.dataset.connection = state;
@@ -87,6 +87,56 @@ const stream = new LiveStream("/ws/sketch/", {
   // Whether a drawing is still on its way (tests wait for "idle" rather than for time).
   onBusy(busy) { output.dataset.stream = busy ? "busy" : "idle"; },
 });
+
+// Starting points: an example drawing (models trained on procedural scenes have them, numbered
+// from 0; webapp/studio/views.py: sketch_example) or a picture file. Either lands on the canvas
+// as one operation, so Undo takes it away and a model change treats it as any drawing.
+const exampleUrl = (name, index) => {
+  const option = [...select.options].find((o) => o.value === name);
+  return option?.dataset.examples ? option.dataset.examples.replace(/\/0\/$/, `/${index}/`) : "";
+};
+const MAX_OPEN_PIXELS = 40e6;  // beyond this a picture would take hundreds of MB to decode
+let lastExample = -1;
+
+async function openPicture(blob) {
+  const url = URL.createObjectURL(blob);
+  const picture = new Image();
+  try {
+    // Loading reads the size; the pixels are decoded only when the canvas draws them.
+    picture.src = url;
+    await new Promise((resolve, reject) => { picture.onload = resolve; picture.onerror = reject; });
+    if (picture.naturalWidth * picture.naturalHeight > MAX_OPEN_PIXELS) {
+      throw new RangeError(`This picture is too large to open (at most ${MAX_OPEN_PIXELS / 1e6} megapixels).`);
+    }
+    await canvas.open(picture);
+  } catch (error) {
+    showError(error instanceof RangeError ? error.message : "This file could not be opened as a picture.");
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+$("example").addEventListener("click", async () => {
+  const count = Number($("example").dataset.count);
+  let index = Math.floor(Math.random() * count);
+  if (index === lastExample) index = (index + 1) % count;
+  lastExample = index;
+  const response = await fetch(exampleUrl(canvasModel, index)).catch(() => null);
+  if (!response?.ok) {
+    showError("The example could not be loaded; try again.");
+    return;
+  }
+  await openPicture(await response.blob());
+});
+$("open-drawing").addEventListener("change", async (e) => {
+  const [file] = e.target.files;
+  e.target.value = "";  // the same file can be opened again after an undo
+  if (file) await openPicture(file);
+});
+
+function showError(message) {
+  errors.replaceChildren(Object.assign(document.createElement("li"), { textContent: message }));
+}
 
 function options() {
   return {

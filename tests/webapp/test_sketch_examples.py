@@ -1,0 +1,54 @@
+"""The Sketch page's example drawings: the bundled models have a fixed set of them, other models none."""
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inference.data.landscapes import EXAMPLES
+from inference.registry import get_spec
+
+pytestmark = pytest.mark.django_db
+
+
+def example(client, name: str, index: int):
+    return client.get(f"/tools/sketch/examples/{name}/{index}/")
+
+
+def test_the_bundled_models_examples_are_drawings_of_their_kind(client):
+    palette = {tuple(int(entry["color"][i:i + 2], 16) for i in (1, 3, 5))
+               for entry in get_spec("landscape-paint").options["palette"]}
+    response = example(client, "landscape-paint", 5)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    label_map = Image.open(io.BytesIO(response.content))
+    assert label_map.size == (256, 256)
+    colours = {tuple(c) for c in np.asarray(label_map.convert("RGB")).reshape(-1, 3)}
+    assert len(colours) > 2 and colours <= palette  # a label map in the model's own colours
+
+    drawing = Image.open(io.BytesIO(example(client, "landscape-sketch", 5).content)).convert("L")
+    assert drawing.size == (256, 256) and np.asarray(drawing).mean() > 180 and np.asarray(drawing).min() < 80
+
+    # The same number is the same drawing (the browser may keep it), another number another one.
+    assert example(client, "landscape-paint", 5).content == response.content
+    assert example(client, "landscape-paint", 6).content != response.content
+    assert "max-age" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("name, index", [("landscape-paint", EXAMPLES), ("edges2shoes", 0), ("no-such-model", 0),
+                                         ("candy", 0)])
+def test_no_example_beyond_the_set_or_for_other_models(client, name, index):
+    response = example(client, name, index)
+    assert response.status_code == 404
+    assert b"Traceback" not in response.content
+
+
+def test_the_sketch_page_offers_examples_only_for_models_that_have_them(client):
+    from webapp.studio.tools import TOOLS
+
+    page = client.get("/tools/sketch/").content.decode()
+    examples = re.findall(r'data-examples="([^"]*)"', page)  # one per model of the drop-down
+    assert len(examples) == len(TOOLS["sketch"].models())
+    assert sorted(filter(None, examples)) == ["/tools/sketch/examples/landscape-paint/0/",
+                                              "/tools/sketch/examples/landscape-sketch/0/"]
+    assert f'data-count="{EXAMPLES}"' in page
