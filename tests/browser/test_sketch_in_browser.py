@@ -1,12 +1,7 @@
 """Live Sketch in a real browser: strokes on the canvas turn into a picture that follows them."""
-import os
-from pathlib import Path
-
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOT_DIR = os.environ.get("ATELIER_SCREENSHOT_DIR")
 
 # Mean absolute difference between the output image now and a reference copy, in the
 # bottom-left quadrant (where the test draws) and the top-right one (where it does not).
@@ -73,12 +68,6 @@ def test_strokes_turn_into_a_picture_that_follows_them(chromium, daphne_server):
     wait_for_new_output(page, seq)
     drawn_after_undo, _ = page.evaluate(QUADRANT_CHANGE, scene)
     assert drawn_after_undo < drawn / 2  # undo removes the whole last stroke, and the output follows
-
-    if SCREENSHOT_DIR:
-        page.click("#redo")
-        wait_for_new_output(page, seq + 1)
-        Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOT_DIR) / "sketch.png"), full_page=True)
 
 
 # The stream module on its own: a request lost with its socket goes out again after the reconnect.

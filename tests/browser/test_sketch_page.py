@@ -2,6 +2,8 @@
 stay pure palette colours, an example or a picture file starts a drawing, the page fits a laptop
 screen and a phone, the brush cursor shows the size."""
 import json
+import os
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
@@ -189,6 +191,14 @@ def test_an_example_or_a_picture_file_starts_the_drawing_and_undo_takes_it_away(
     counts = page.evaluate(COLOURS)
     assert set(counts) <= set(palette.values()) and len(counts) > 2, counts  # a label map, crisp
     seq = wait_for_new_output(page, seq)  # …and its picture
+    first_example = page.evaluate(DRAWING)
+    if os.environ.get("ATELIER_SCREENSHOT_DIR"):  # the README's (example 0 of the label-map model)
+        Path(os.environ["ATELIER_SCREENSHOT_DIR"]).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(os.environ["ATELIER_SCREENSHOT_DIR"]) / "sketch.png"), full_page=True)
+    page.click("#example")  # the next press, the next drawing
+    page.wait_for_function(changed, arg=first_example)
+    seq = wait_for_new_output(page, seq)
+    page.click("#undo")
     page.click("#undo")
     assert page.evaluate(DRAWING) == blank
 

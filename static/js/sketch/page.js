@@ -96,7 +96,7 @@ const exampleUrl = (name, index) => {
   return option?.dataset.examples ? option.dataset.examples.replace(/\/0\/$/, `/${index}/`) : "";
 };
 const MAX_OPEN_PIXELS = 40e6;  // beyond this a picture would take hundreds of MB to decode
-let lastExample = -1;
+let nextExample = 0;  // each press shows the next one
 
 async function openPicture(blob) {
   const url = URL.createObjectURL(blob);
@@ -117,10 +117,8 @@ async function openPicture(blob) {
 }
 
 $("example").addEventListener("click", async () => {
-  const count = Number($("example").dataset.count);
-  let index = Math.floor(Math.random() * count);
-  if (index === lastExample) index = (index + 1) % count;
-  lastExample = index;
+  const index = nextExample;
+  nextExample = (index + 1) % Number($("example").dataset.count);
   const response = await fetch(exampleUrl(canvasModel, index)).catch(() => null);
   if (!response?.ok) {
     showError("The example could not be loaded; try again.");
