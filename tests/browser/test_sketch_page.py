@@ -231,6 +231,28 @@ def test_an_example_or_a_picture_file_starts_the_drawing_and_undo_takes_it_away(
     page.close()
 
 
+def test_the_drawing_and_its_model_come_back_after_a_reload(chromium, daphne_server):
+    page = open_sketch(chromium, daphne_server, model="landscape-sketch")
+    stroke(page, [(0.05, 0.45), (0.5, 0.4), (0.95, 0.45)])
+    drawing = page.evaluate(DRAWING)
+    wait_for_new_output(page, seq_of(page))
+    # Kept a moment after the last change (and not before it is kept whole), then the page is gone.
+    page.wait_for_function("(d) => JSON.parse(localStorage.getItem('atelier.sketch.drawing'))?.png === d", arg=drawing)
+    page.reload()
+    page.wait_for_function("(d) => document.getElementById('sketch-canvas').toDataURL() === d", arg=drawing)
+    assert page.input_value("#model-select") == "landscape-sketch"  # not the page's default model
+    wait_for_new_output(page, -1)
+    page.click("#undo")  # it came back as one step
+    assert page.evaluate(COLOURS) == {"#ffffff": 256 * 256}
+    page.wait_for_function("() => localStorage.getItem('atelier.sketch.drawing') === null")
+    page.reload()  # nothing kept: the page's default model on a fresh canvas
+    wait_for_new_output(page, -1)
+    assert page.input_value("#model-select") == "landscape-paint"
+    sky = registry.get_spec("landscape-paint").options["palette"][0]["color"]
+    assert page.evaluate(COLOURS) == {sky: 256 * 256}
+    page.close()
+
+
 # The right edge of the page's content (the site's top bar is the shared layout's, tested for all pages).
 CONTENT_RIGHT = """() => Math.max(...[...document.querySelectorAll('main *')].map((e) => e.getBoundingClientRect().right))"""
 

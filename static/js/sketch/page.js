@@ -18,7 +18,7 @@ const select = $("model-select");
 const drawing = (seq) => new Promise((resolve) => {
   canvas.canvas.toBlob((blob) => resolve(blob && packFrame({ seq }, blob)), "image/png");
 });
-const canvas = new SketchCanvas($("sketch-canvas"), { onChange: () => stream.offer(drawing) });
+const canvas = new SketchCanvas($("sketch-canvas"), { onChange: () => { stream.offer(drawing); keepSoon(); } });
 
 // What a model draws on, from its <option>: line drawings, label maps (with their
 // palette's colours) or photos.
@@ -38,11 +38,31 @@ const sameInput = (a, b) => Boolean(a && b && a.kind === b.kind && (a.kind !== "
 let canvasModel = null;
 let askedModel = select.value;
 
+// The drawing outlives a reload or a visit elsewhere: this browser keeps the last one (as a
+// picture, with its model) and the page starts from it, as one step that Undo takes away.
+const KEPT = "atelier.sketch.drawing";
+let keepTimer = null;
+function keepSoon() {
+  clearTimeout(keepTimer);
+  keepTimer = setTimeout(() => {
+    try {
+      if (canvas.blank) localStorage.removeItem(KEPT);
+      else localStorage.setItem(KEPT, JSON.stringify({ model: canvasModel, png: canvas.canvas.toDataURL("image/png") }));
+    } catch { /* storage full or switched off: the drawing is simply not kept */ }
+  }, 400);
+}
+const kept = (() => {
+  try { return JSON.parse(localStorage.getItem(KEPT)); } catch { return null; }
+})();
+const keptOption = kept && [...select.options].find((o) => o.value === kept.model && !o.disabled);
+if (keptOption) select.value = askedModel = kept.model;
+
 function useModel(config) {
   const palette = config.palette || [];
   const labels = config.kind === "label_map" && palette.length > 0;
   document.querySelectorAll(".label-only").forEach((b) => { b.hidden = !labels; });
   const clear = canvasModel === null || !sameInput(inputOf(canvasModel), inputOf(config.model));
+  const first = canvasModel === null;
   canvasModel = config.model;
   if (clear) {
     canvas.configure({
@@ -56,6 +76,9 @@ function useModel(config) {
     canvas.resize(config.input_size);
   }
   $("example").hidden = !exampleUrl(config.model, 0);
+  if (first && keptOption && sameInput(inputOf(kept.model), inputOf(config.model))) {
+    openImage(kept.png);
+  }
   renderPalette(labels ? palette : []);
   if (!labels && ["rect", "fill"].includes(canvas.tool)) selectTool("pen");
 }
@@ -100,10 +123,18 @@ let nextExample = 0;  // each press shows the next one
 
 async function openPicture(blob) {
   const url = URL.createObjectURL(blob);
+  try {
+    await openImage(url);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+async function openImage(src) {
   const picture = new Image();
   try {
     // Loading reads the size; the pixels are decoded only when the canvas draws them.
-    picture.src = url;
+    picture.src = src;
     await new Promise((resolve, reject) => { picture.onload = resolve; picture.onerror = reject; });
     if (picture.naturalWidth * picture.naturalHeight > MAX_OPEN_PIXELS) {
       throw new RangeError(`This picture is too large to open (at most ${MAX_OPEN_PIXELS / 1e6} megapixels).`);
@@ -111,8 +142,6 @@ async function openPicture(blob) {
     await canvas.open(picture);
   } catch (error) {
     showError(error instanceof RangeError ? error.message : "This file could not be opened as a picture.");
-  } finally {
-    URL.revokeObjectURL(url);
   }
 }
 
