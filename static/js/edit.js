@@ -4,7 +4,7 @@
 // deterministic), and "Save to gallery" posts the same start and strokes as a batch job.
 import { packFrame } from "./frames.js";
 import { LiveStream } from "./stream.js";
-import { pressOnly } from "./toggles.js";
+import { pressOnly, sizeDots } from "./toggles.js";
 
 const SIDE = 64;
 const MAX_PER_MESSAGE = 48;  // the server takes at most 64 strokes and 8 KiB per message
@@ -145,6 +145,7 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   (event.shiftKey ? redo : undo)();
 });
+sizeDots(document.querySelectorAll("[data-size]"));
 for (const button of document.querySelectorAll("[data-size]")) {
   button.addEventListener("click", () => {
     pressOnly(document.querySelectorAll("[data-size]"), button);

@@ -6,3 +6,12 @@ export function pressOnly(buttons, chosen) {
     button.setAttribute("aria-pressed", String(button === chosen));
   }
 }
+
+// Brush-size buttons (data-size, in CSS pixels) show a dot of their size. Sized here: the
+// Content-Security-Policy allows no inline styles.
+export function sizeDots(buttons) {
+  for (const button of buttons) {
+    const dot = button.querySelector("span");
+    if (dot) dot.style.width = dot.style.height = `${button.dataset.size}px`;
+  }
+}

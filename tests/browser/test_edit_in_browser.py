@@ -46,6 +46,10 @@ def test_painting_a_random_face_changes_it_where_painted(chromium, daphne_server
     before = page.evaluate(PIXELS)
     assert max(before) > 0
 
+    # Each brush-size button shows a dot of its size (they were empty squares).
+    dots = page.evaluate("() => [...document.querySelectorAll('[data-size]')].map((b) => "
+                         "[Number(b.dataset.size), b.querySelector('span').getBoundingClientRect().width])")
+    assert dots and all(abs(size - width) < 0.5 for size, width in dots), dots
     page.fill("#colour", "#ff2020")
     page.click("[data-size='12']")
     box = page.locator("#edit-canvas").bounding_box()

@@ -3,7 +3,7 @@ import { SketchCanvas } from "./canvas.js";
 import { packFrame } from "../frames.js";
 import { LiveStream } from "../stream.js";
 import { connectStudio } from "../socket.js";
-import { pressOnly } from "../toggles.js";
+import { pressOnly, sizeDots } from "../toggles.js";
 
 const $ = (id) => document.getElementById(id);
 const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -202,10 +202,7 @@ function selectTool(tool) {
 }
 
 document.querySelectorAll(".tool").forEach((b) => b.addEventListener("click", () => selectTool(b.dataset.tool)));
-// The brush dots are sized here: the Content-Security-Policy allows no inline styles.
-document.querySelectorAll(".size span").forEach((dot) => {
-  dot.style.width = dot.style.height = `${dot.parentElement.dataset.size}px`;
-});
+sizeDots(document.querySelectorAll(".size"));
 document.querySelectorAll(".size").forEach((b) => b.addEventListener("click", () => {
   canvas.size = Number(b.dataset.size);
   pressOnly(document.querySelectorAll(".size"), b);
