@@ -231,6 +231,44 @@ def test_an_example_or_a_picture_file_starts_the_drawing_and_undo_takes_it_away(
     page.close()
 
 
+# The canvas module on its own: a picture opened on a label map and on a line drawing, then a model
+# of another input size.
+PICTURE_THEN_RESIZE = """async (crisp) => {
+  const { SketchCanvas } = await import('/static/js/sketch/canvas.js');
+  const element = document.createElement('canvas');
+  const canvas = new SketchCanvas(element, { onChange: () => {} });
+  const paper = crisp ? '#64b4f0' : '#ffffff';
+  canvas.configure({ size: 256, paper, ink: '#000000', crisp, palette: crisp ? [paper, '#000000'] : [] });
+  const picture = Object.assign(document.createElement('canvas'), { width: 64, height: 64 });
+  const context = picture.getContext('2d');
+  context.fillStyle = crisp ? '#0a0a0a' : '#000000';  // on a label map, near black is the label black
+  context.fillRect(0, 32, 64, 32);  // the transparent top half shows the paper
+  await canvas.open(picture);
+  canvas.resize(128);
+  const data = element.getContext('2d').getImageData(0, 0, element.width, element.height).data;
+  const counts = {};
+  for (let i = 0; i < data.length; i += 4) {
+    const key = [data[i], data[i + 1], data[i + 2], data[i + 3]].join(',');
+    counts[key] = (counts[key] || 0) + 1;
+  }
+  return { width: element.width, counts };
+}"""
+
+
+@pytest.mark.parametrize("crisp, paper", [(True, "100,180,240,255"), (False, "255,255,255,255")])
+def test_an_opened_picture_follows_the_canvas_to_another_input_size(chromium, daphne_server, crisp, paper):
+    page = chromium.new_page()
+    page.goto(f"{daphne_server}/tools/sketch/")
+    result = page.evaluate(PICTURE_THEN_RESIZE, crisp)
+    assert result["width"] == 128
+    counts = result["counts"]
+    if crisp:  # every pixel a label: the paper above, black below, to the row
+        assert counts == {paper: 128 * 64, "0,0,0,255": 128 * 64}
+    else:  # a line drawing is scaled smoothly: a soft row where the two meet
+        assert counts[paper] >= 128 * 63 and counts["0,0,0,255"] >= 128 * 63, counts
+    page.close()
+
+
 def test_the_drawing_and_its_model_come_back_after_a_reload(chromium, daphne_server):
     page = open_sketch(chromium, daphne_server, model="landscape-sketch")
     stroke(page, [(0.05, 0.45), (0.5, 0.4), (0.95, 0.45)])

@@ -51,7 +51,8 @@ export class SketchCanvas {
   }
 
   // Another model with the same kind of input: the drawing and its history stay; a
-  // different input size scales them, so the drawing covers the same part of the picture.
+  // different input size scales them, so the drawing covers the same part of the picture
+  // (a picture is drawn at the canvas's size whatever it is, so it needs nothing here).
   resize(size) {
     const scale = size / this.canvas.width;
     if (scale === 1) return;
@@ -62,10 +63,7 @@ export class SketchCanvas {
         op.points = op.points.map(([x, y, p]) => [at(x), at(y), p]);
       } else if (op.kind === "rect") {
         Object.assign(op, { x0: at(op.x0), y0: at(op.y0), x1: at(op.x1), y1: at(op.y1) });
-      } else if (op.kind === "picture") {
-      if (this.crisp) this.image.data.set(this.labelPixels(op));
-      else this.ctx.drawImage(op.bitmap, 0, 0, width, height);
-    } else if (op.kind === "fill") {
+      } else if (op.kind === "fill") {
         Object.assign(op, { x: Math.min(size - 1, Math.floor(at(op.x))), y: Math.min(size - 1, Math.floor(at(op.y))) });
       }
     }
