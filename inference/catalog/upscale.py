@@ -47,7 +47,8 @@ SPECS: tuple[ModelSpec, ...] = (
             "plausible face. Atelier's own small model, trained on procedural faces; runs on a CPU."
         ),
         bundled=True,
-        options=dict(PRSR_DEMO),
+        # "examples": the Upscale page's example faces come from the faces it learnt from (inference/examples.py).
+        options={**PRSR_DEMO, "examples": "faces"},
     ),
     ModelSpec(
         name="realesrgan-x4plus",

@@ -526,6 +526,12 @@ def face_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, 7, index]).generate_state(1)[0])
 
 
+def example_face(index: int, size: int = 64) -> Image.Image:
+    """Example face ``index`` (the Upscale page's "Example face"), from a stream of its own: :func:`face_seed`'s
+    sets (training data, held-out faces) never draw it."""
+    return face(int(np.random.SeedSequence([0, 8, index]).generate_state(1)[0]), size)[0]
+
+
 def write_faces(folder: str | Path, count: int, size: int = 64, seed: int = 0, progress: bool = False) -> list[Path]:
     """Write ``count`` faces as ``folder/00000.png`` ... and their labels to ``folder/labels.csv``.
 

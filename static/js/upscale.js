@@ -64,9 +64,28 @@ function zoomCompare(job) {
   return [root, el("p", { class: "zoom-buttons" }, "Zoom ", ...buttons)];
 }
 
+const exampleButton = document.getElementById("example");
+let nextExample = 0;  // each press takes the next one
+
 function updateSettings() {
-  samplerSettings.hidden = modelSelect.selectedOptions[0]?.dataset.sampler !== "1";
+  const option = modelSelect.selectedOptions[0];
+  samplerSettings.hidden = option?.dataset.sampler !== "1";
+  if (exampleButton) exampleButton.hidden = !option?.dataset.examples;
 }
+
+// An example face (models trained on procedural faces have them: inference/examples.py) becomes the
+// chosen file, as if picked: a first try that already suits the model.
+exampleButton?.addEventListener("click", async () => {
+  const index = nextExample;
+  nextExample = (index + 1) % Number(exampleButton.dataset.count);
+  const url = modelSelect.selectedOptions[0].dataset.examples.replace(/\/0\/$/, `/${index}/`);
+  const response = await fetch(url).catch(() => null);
+  if (!response?.ok) {
+    showMessages(errorsList, ["The example could not be loaded; try again."]);
+    return;
+  }
+  setFiles([new File([await response.blob()], `example-face-${index + 1}.png`, { type: "image/png" })]);
+});
 modelSelect.addEventListener("change", updateSettings);
 temperature.addEventListener("input", () => { temperatureValue.textContent = Number(temperature.value).toFixed(2); });
 updateSettings();

@@ -77,3 +77,20 @@ def test_samples_appear_and_a_colorize_result_chains_into_upscale(chromium, daph
     page.wait_for_selector("#chain li[aria-current=page]")
     assert page.eval_on_selector("#chain li[aria-current=page]", "li => li.textContent.trim()") == "colorize"
     assert page.query_selector("#chain li.made-from-this") is not None
+
+
+def test_an_example_face_is_chosen_like_a_file_and_upscaled(chromium, daphne_server):
+    page = chromium.new_page(viewport={"width": 1200, "height": 1000})
+    page.goto(f"{daphne_server}/tools/upscale/")
+    page.wait_for_selector("#socket-state[data-state=live]")
+    page.select_option("#model-select", "prsr-faces")  # the bundled model, which has example faces
+    page.fill("#samples", "2")
+    page.click("#example")
+    page.wait_for_selector("#chosen-files li")
+    assert "example-face-1.png" in page.inner_text("#chosen-files")
+    page.click("#example")  # the next press, the next face, instead of the first
+    page.wait_for_function("() => document.getElementById('chosen-files').textContent.includes('example-face-2.png')")
+    assert page.locator("#chosen-files li").count() == 1
+    page.click("#submit-button")
+    page.wait_for_selector(f"{DONE} .samples figure[data-sample='1'] img", timeout=120_000)
+    page.close()

@@ -5,7 +5,7 @@ import csv
 import numpy as np
 import pytest
 
-from inference.data.faces import ATTRIBUTES, REGIONS, face, render_face, write_faces
+from inference.data.faces import ATTRIBUTES, REGIONS, example_face, face, face_seed, render_face, write_faces
 
 
 def _pixels(image):
@@ -154,3 +154,11 @@ def test_write_faces_writes_pngs_and_their_labels(tmp_path):
     again = write_faces(tmp_path / "again", 3, size=32, seed=4)
     assert all(np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b))) for a, b in zip(paths, again))
     assert rows[1]["glasses"] in ("0", "1") and -1.0 <= float(rows[1]["smile"]) <= 1.0
+
+
+def test_example_faces_are_fixed_and_none_is_a_face_of_the_data_sets():
+    first = _pixels(example_face(0, 32))
+    assert np.array_equal(first, _pixels(example_face(0, 32)))
+    assert not np.array_equal(first, _pixels(example_face(1, 32)))
+    data = [_pixels(face(face_seed(seed, i), 32)[0]) for seed in (0, 1) for i in range(8)]
+    assert not any(np.array_equal(first, other) for other in data)

@@ -1,4 +1,5 @@
-"""Streaming stored images to the browser, optionally converted for download."""
+"""Streaming stored images to the browser, optionally converted for download; models' example inputs."""
+import functools
 import io
 from pathlib import PurePath
 
@@ -38,3 +39,17 @@ def download_stem(original_name: str, tool: str) -> str:
     stem = PurePath(original_name or "image").stem
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in stem)[:60] or "image"
     return f"{safe}-{tool}"
+
+
+@functools.lru_cache(maxsize=128)
+def example_png(name: str, index: int) -> bytes:
+    """Example input ``index`` of model ``name`` (inference/examples.py) as PNG; InferenceError when it has none.
+
+    Drawing one takes a good part of a second, so each is made once per process.
+    """
+    from inference.examples import example_image
+    from inference.registry import get_spec
+
+    encoded = io.BytesIO()
+    example_image(get_spec(name), index).save(encoded, format="PNG")
+    return encoded.getvalue()

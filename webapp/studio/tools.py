@@ -1,5 +1,4 @@
 """The tools a job can run: each maps a request onto job parameters and a Job onto one pipeline."""
-import functools
 import io
 import json
 import secrets
@@ -137,34 +136,6 @@ def sketch_options(data: dict) -> dict:
         if not 0 <= seed < 2**31:
             raise InferenceError("seed must be between 0 and 2147483647.")
     return {"norm": norm, "dropout": bool(dropout), "direction": direction, "seed": seed}
-
-
-# The drawings a Sketch model's "Example" button loads, by its catalog entry's options["examples"]:
-# "landscapes", the procedural scenes the bundled models learnt from (inference/data/landscapes.py).
-SKETCH_EXAMPLE_KINDS = {"label_map": "paint", "sketch": "sketch"}
-
-
-def sketch_example_png(name: str, index: int) -> bytes:
-    """Example drawing ``index`` of Sketch model ``name``, as PNG; InferenceError when it has none."""
-    from inference.data.landscapes import EXAMPLES
-
-    spec = get_spec(name)
-    kind = SKETCH_EXAMPLE_KINDS.get(spec.options.get("kind", "sketch"))
-    if spec.task != "sketch" or spec.options.get("examples") != "landscapes" or kind is None:
-        raise InferenceError(f"{spec.title} has no example drawings.")
-    if not 0 <= index < EXAMPLES:
-        raise InferenceError(f"There are {EXAMPLES} example drawings, numbered from 0.")
-    return _example_png(kind, index, spec.input_size)
-
-
-@functools.lru_cache(maxsize=64)
-def _example_png(kind: str, index: int, size: int) -> bytes:
-    """Drawing one takes a good part of a second, so each is made once per process, for every model of its kind."""
-    from inference.data.landscapes import example_drawing
-
-    encoded = io.BytesIO()
-    example_drawing(kind, index, size).save(encoded, format="PNG")
-    return encoded.getvalue()
 
 
 def _sketch_prepare(loaded: LoadedImage) -> tuple[Image.Image, str]:

@@ -10,14 +10,15 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from inference.errors import ImageRejected, InferenceError
+from inference.examples import EXAMPLES
 from inference.images import MAX_ASPECT_RATIO, ImageHeader, limit_in_mb
 from inference.registry import all_models, get_spec
 
 from .access import mine, owned, valid_uuids
-from .files import download_stem, image_response
+from .files import download_stem, example_png, image_response
 from .models import Job, StyleImage
 from .style_bank import style_bank
-from .tools import TOOLS, chained_input, sketch_example_png
+from .tools import TOOLS, chained_input
 from .uploads import WeightsUploadHandler, check, decode, max_weights_bytes, oversized_errors, stored_extension
 from .visitors import visitor_token
 
@@ -33,8 +34,7 @@ def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
     visitor_token(request, create=not request.user.is_authenticated)  # the socket needs it
     jobs = mine(request, Job).filter(tool=tool.name).select_related("gallery_item")[:30]
     default = tool.default_model()
-    extra = {"sketch": _sketch_extra,
-             "stylize": lambda: {"style_bank": style_bank(request), "preview_side": settings.STYLE_PREVIEW_SIDE},
+    extra = {"stylize": lambda: {"style_bank": style_bank(request), "preview_side": settings.STYLE_PREVIEW_SIDE},
              "colorize": lambda: {"preview_side": settings.COLORIZE_PREVIEW_SIDE},
              "upscale": lambda: _upscale_extra(request),
              "edit": lambda: _edit_extra(request)}.get(tool.name, dict)()
@@ -50,27 +50,8 @@ def tool_page(request: HttpRequest, tool_name: str) -> HttpResponse:
         "max_files": settings.MAX_UPLOAD_FILES,
         "max_aspect": MAX_ASPECT_RATIO,
         "sizes": [2, 6, 12, 24],
+        "examples": EXAMPLES,
     })
-
-
-def _sketch_extra() -> dict:
-    from inference.data.landscapes import EXAMPLES
-
-    return {"examples": EXAMPLES}
-
-
-@require_GET
-def sketch_example(request: HttpRequest, name: str, index: int) -> HttpResponse:
-    """One of a Sketch model's example drawings (tools.py: sketch_example_png), as PNG."""
-    _spec_or_404(name)
-    try:
-        png = sketch_example_png(name, index)
-    except InferenceError as exc:
-        raise Http404(str(exc)) from None
-    response = HttpResponse(png, content_type="image/png")
-    # The same model and number always give the same drawing.
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
 
 
 def _edit_extra(request: HttpRequest) -> dict:
@@ -329,6 +310,19 @@ def model_style_thumbnail(request: HttpRequest, name: str, index: int) -> HttpRe
     if spec.path.parent.resolve() not in path.parents or not path.is_file():
         raise Http404("No such style.")
     return FileResponse(path.open("rb"))  # content type from the file name
+
+
+@require_GET
+def model_example(request: HttpRequest, name: str, index: int) -> HttpResponse:
+    """One of a model's example inputs (inference/examples.py), as PNG: the pages' "Example" buttons."""
+    _spec_or_404(name)
+    try:
+        png = example_png(name, index)
+    except InferenceError as exc:
+        raise Http404(str(exc)) from None
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"  # the same model and number, the same picture
+    return response
 
 
 @require_GET

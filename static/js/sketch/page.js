@@ -112,7 +112,7 @@ const stream = new LiveStream("/ws/sketch/", {
 });
 
 // Starting points: an example drawing (models trained on procedural scenes have them, numbered
-// from 0; webapp/studio/views.py: sketch_example) or a picture file. Either lands on the canvas
+// from 0; inference/examples.py, served by webapp/studio/views.py: model_example) or a picture file. Either lands on the canvas
 // as one operation, so Undo takes it away and a model change treats it as any drawing.
 const exampleUrl = (name, index) => {
   const option = [...select.options].find((o) => o.value === name);

@@ -1,4 +1,4 @@
-"""The Sketch page's example drawings: the bundled models have a fixed set of them, other models none."""
+"""Example inputs: the bundled Sketch and Upscale models have a fixed set each (drawings, faces), other models none."""
 import io
 import re
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def example(client, name: str, index: int):
-    return client.get(f"/tools/sketch/examples/{name}/{index}/")
+    return client.get(f"/models/{name}/examples/{index}/")
 
 
 def test_the_bundled_models_examples_are_drawings_of_their_kind(client):
@@ -35,8 +35,16 @@ def test_the_bundled_models_examples_are_drawings_of_their_kind(client):
     assert "max-age" in response["Cache-Control"]
 
 
-@pytest.mark.parametrize("name, index", [("landscape-paint", EXAMPLES), ("edges2shoes", 0), ("no-such-model", 0),
-                                         ("candy", 0)])
+def test_the_bundled_face_model_has_example_faces(client):
+    response = example(client, "prsr-faces", 0)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    face = np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"))
+    assert face.shape == (64, 64, 3) and face.std() > 20  # a picture, not a flat square
+    assert example(client, "prsr-faces", 1).content != response.content
+
+
+@pytest.mark.parametrize("name, index", [("landscape-paint", EXAMPLES), ("prsr-faces", EXAMPLES), ("edges2shoes", 0),
+                                         ("no-such-model", 0), ("candy", 0), ("realesrgan-x4plus", 0)])
 def test_no_example_beyond_the_set_or_for_other_models(client, name, index):
     response = example(client, name, index)
     assert response.status_code == 404
@@ -49,6 +57,12 @@ def test_the_sketch_page_offers_examples_only_for_models_that_have_them(client):
     page = client.get("/tools/sketch/").content.decode()
     examples = re.findall(r'data-examples="([^"]*)"', page)  # one per model of the drop-down
     assert len(examples) == len(TOOLS["sketch"].models())
-    assert sorted(filter(None, examples)) == ["/tools/sketch/examples/landscape-paint/0/",
-                                              "/tools/sketch/examples/landscape-sketch/0/"]
+    assert sorted(filter(None, examples)) == ["/models/landscape-paint/examples/0/",
+                                              "/models/landscape-sketch/examples/0/"]
+    assert f'data-count="{EXAMPLES}"' in page
+
+
+def test_the_upscale_page_offers_example_faces_for_the_face_model(client):
+    page = client.get("/tools/upscale/").content.decode()
+    assert 'data-examples="/models/prsr-faces/examples/0/"' in page
     assert f'data-count="{EXAMPLES}"' in page
