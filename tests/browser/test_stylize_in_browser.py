@@ -46,6 +46,13 @@ def test_blend_two_styles_move_a_slider_and_render(chromium, daphne_server, styl
     page.wait_for_url(f"{daphne_server}/")
 
     page.goto(f"{daphne_server}/tools/stylize/")
+    # A model that is not installed says how, its download address a link (as on every page).
+    from inference.registry import get_spec
+
+    mosaic = get_spec("mosaic")
+    if not mosaic.installed:
+        link = page.locator('.style-group[data-model="mosaic"] .notice a')
+        assert link.get_attribute("href") == mosaic.url and link.inner_text() == mosaic.url
     page.set_input_files("#photo-input", str(photo))
     group = f'.style-group[data-model="{style_models["multi"]}"]'
     page.check(f'{group} .style-card[data-key="0"] input[type=checkbox]')

@@ -127,12 +127,19 @@ function awaitPreview(style, placeholder, tries = PREVIEW_TRIES) {
   probe.src = `${style.preview}&try=${tries}`; // a fresh address each time: no cached 404
 }
 
+// The install help's download addresses as links, as every other page's "not installed" notice has them
+// (a sentence's comma or full stop after an address is not part of it).
+function withLinks(text) {
+  return text.split(/(https?:\/\/\S+?)(?=[.,;]?(?:\s|$))/)
+    .map((part, i) => (i % 2 ? el("a", { href: part, rel: "noreferrer" }, part) : part));
+}
+
 function renderBank() {
   const root = $("style-bank");
   root.replaceChildren(...bank.map((group) => {
     const section = el("section", { class: "style-group", "data-model": group.model },
       el("h3", {}, group.title, " ", el("span", { class: "muted small" }, group.arch === "adain" ? "any picture" : group.arch === "multistyle" ? "blendable styles" : "one style")));
-    if (!group.installed) section.append(el("p", { class: "notice warning small" }, "Not installed. ", group.install_help));
+    if (!group.installed) section.append(el("p", { class: "notice warning small" }, "Not installed. ", ...withLinks(group.install_help)));
     else if (group.state === "not official") section.append(el("p", { class: "muted small" }, group.state_label));
     const cards = el("div", { class: "style-cards" }, ...group.styles.map((style) => styleCard(group, style)));
     if (group.arch === "adain" && !group.styles.length) cards.append(el("p", { class: "muted small" }, "Add your own style images below."));
