@@ -228,6 +228,14 @@ def test_an_example_or_a_picture_file_starts_the_drawing_and_undo_takes_it_away(
     assert "could not be opened" in page.inner_text("#sketch-errors")
     assert page.get_attribute("#sketch-errors", "aria-live") == "assertive"
     assert page.evaluate(DRAWING) == drawing
+
+    # A small file of 48 megapixels (a decompression bomb, as far as a tab is concerned): refused
+    # from its header, before its pixels are decoded.
+    Image.new("L", (8000, 6000), 255).save(tmp_path / "huge.png")
+    assert (tmp_path / "huge.png").stat().st_size < 1_000_000
+    page.set_input_files("#open-drawing", str(tmp_path / "huge.png"))
+    page.wait_for_function("() => document.getElementById('sketch-errors').textContent.includes('too large')")
+    assert page.evaluate(DRAWING) == drawing
     page.close()
 
 
