@@ -38,6 +38,7 @@ def wait_for_new_output(page, after_seq: int) -> int:
 
 def test_strokes_turn_into_a_picture_that_follows_them(chromium, daphne_server):
     page = chromium.new_page(viewport={"width": 1200, "height": 900})
+    page.add_init_script("localStorage.setItem('atelier.sketch.started', '1')")  # been here: a blank start
     page.goto(f"{daphne_server}/tools/sketch/")
     page.select_option("#model-select", "landscape-sketch")
     seq = wait_for_new_output(page, -1)  # the blank canvas renders too

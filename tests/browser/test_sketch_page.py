@@ -1,10 +1,12 @@
 """The Sketch page as a person uses it: settings and model changes keep the drawing, label maps
 stay pure palette colours, an example or a picture file starts a drawing, the page fits a laptop
 screen and a phone, the brush cursor shows the size."""
+import io
 import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -63,8 +65,13 @@ def twin_model():
     twin.path.unlink(missing_ok=True)
 
 
+# A browser that has been here before: a first visit starts from an example drawing.
+VISITED = "localStorage.setItem('atelier.sketch.started', '1')"
+
+
 def open_sketch(chromium, server, width=1366, height=768, model=None):
     page = chromium.new_page(viewport={"width": width, "height": height})
+    page.add_init_script(VISITED)
     page.goto(f"{server}/tools/sketch/")
     if model:
         page.select_option("#model-select", model)
@@ -179,6 +186,7 @@ def test_label_maps_are_painted_in_palette_colours_only(chromium, daphne_server)
 def test_an_example_or_a_picture_file_starts_the_drawing_and_undo_takes_it_away(chromium, daphne_server, tmp_path):
     page = chromium.new_page(viewport={"width": 1366, "height": 768})
     page.on("filechooser", lambda chooser: None)  # pickers caught from the start (test_keyboard_upload.py)
+    page.add_init_script(VISITED)
     page.goto(f"{daphne_server}/tools/sketch/")
     page.select_option("#model-select", "landscape-paint")
     seq = wait_for_new_output(page, -1)
@@ -274,6 +282,27 @@ def test_an_opened_picture_follows_the_canvas_to_another_input_size(chromium, da
         assert counts == {paper: 128 * 64, "0,0,0,255": 128 * 64}
     else:  # a line drawing is scaled smoothly: a soft row where the two meet
         assert counts[paper] >= 128 * 63 and counts["0,0,0,255"] >= 128 * 63, counts
+    page.close()
+
+
+def test_a_first_visit_starts_from_the_first_example_and_later_ones_do_not(chromium, daphne_server):
+    page = chromium.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{daphne_server}/tools/sketch/")  # a browser that has never been here
+    assert page.input_value("#model-select") == "landscape-paint"
+    example = Image.open(io.BytesIO(page.request.get(f"{daphne_server}/models/landscape-paint/examples/0/").body()))
+    colours, counts = np.unique(np.asarray(example.convert("RGB")).reshape(-1, 3), axis=0, return_counts=True)
+    expected = {"#%02x%02x%02x" % tuple(colour): int(n) for colour, n in zip(colours, counts)}
+    page.wait_for_function("(n) => Object.keys((" + COLOURS + ")()).length === n", arg=len(expected))
+    assert page.evaluate(COLOURS) == expected  # the example, pixel for pixel
+    wait_for_new_output(page, -1)  # …and its picture
+
+    page.click("#undo")  # one step, as any drawing
+    sky = registry.get_spec("landscape-paint").options["palette"][0]["color"]
+    assert page.evaluate(COLOURS) == {sky: 256 * 256}
+    page.wait_for_function("() => localStorage.getItem('atelier.sketch.drawing') === null")
+    page.reload()  # been here before, nothing kept: a blank canvas
+    wait_for_new_output(page, -1)
+    assert page.evaluate(COLOURS) == {sky: 256 * 256}
     page.close()
 
 

@@ -57,6 +57,22 @@ const kept = (() => {
 const keptOption = kept && [...select.options].find((o) => o.value === kept.model && !o.disabled);
 if (keptOption) select.value = askedModel = kept.model;
 
+// What the canvas starts with: the kept drawing; on a first visit, as the pix2pix demos do, the
+// model's first example, so the first picture is a landscape rather than a blank; else nothing.
+const STARTED = "atelier.sketch.started";
+function startDrawing(model) {
+  if (keptOption && sameInput(inputOf(kept.model), inputOf(model))) {
+    openImage(kept.png);
+    return;
+  }
+  let firstVisit = false;
+  try {
+    firstVisit = localStorage.getItem(STARTED) === null;
+    localStorage.setItem(STARTED, "1");
+  } catch { /* storage switched off: every visit starts blank */ }
+  if (firstVisit && exampleUrl(model, 0)) $("example").click();
+}
+
 function useModel(config) {
   const palette = config.palette || [];
   const labels = config.kind === "label_map" && palette.length > 0;
@@ -76,9 +92,7 @@ function useModel(config) {
     canvas.resize(config.input_size);
   }
   $("example").hidden = !exampleUrl(config.model, 0);
-  if (first && keptOption && sameInput(inputOf(kept.model), inputOf(config.model))) {
-    openImage(kept.png);
-  }
+  if (first) startDrawing(config.model);
   renderPalette(labels ? palette : []);
   if (!labels && ["rect", "fill"].includes(canvas.tool)) selectTool("pen");
 }
