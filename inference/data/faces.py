@@ -527,8 +527,8 @@ def face_seed(seed: int, index: int) -> int:
 
 
 def example_face(index: int, size: int = 64) -> Image.Image:
-    """Example face ``index`` (the Upscale page's "Example face"), from a stream of its own: :func:`face_seed`'s
-    sets (training data, held-out faces) never draw it."""
+    """Example face ``index`` (the Upscale page's "Use an example face"), from a stream of its own: the sets
+    of :func:`face_seed` (training data, held-out faces) never draw it."""
     return face(int(np.random.SeedSequence([0, 8, index]).generate_state(1)[0]), size)[0]
 
 
