@@ -306,6 +306,26 @@ def test_a_first_visit_starts_from_the_first_example_and_later_ones_do_not(chrom
     page.close()
 
 
+def test_an_untouched_example_gives_way_to_the_next_models_own_without_asking(chromium, daphne_server):
+    page = chromium.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{daphne_server}/tools/sketch/")  # a first visit: the label-map model's first example
+    page.wait_for_function("() => Object.keys((" + COLOURS + ")()).length > 2")
+    seq = wait_for_new_output(page, -1)
+
+    page.select_option("#model-select", "landscape-sketch")  # another kind of input, nothing of mine drawn
+    line_drawing = "(c) => { const white = c['#ffffff'] || 0; return white > 0.5 * 256 * 256 && white < 256 * 256; }"
+    page.wait_for_function("() => (" + line_drawing + ")((" + COLOURS + ")())")  # its own example instead
+    assert not page.evaluate("() => document.getElementById('model-change').open")
+    seq = wait_for_new_output(page, seq)
+
+    stroke(page, [(0.1, 0.9), (0.5, 0.85), (0.9, 0.9)])  # now the drawing is mine too: a change asks first
+    page.select_option("#model-select", "landscape-paint")
+    page.wait_for_selector("#model-change[open]")
+    page.click("#model-change-keep")
+    page.wait_for_function("() => document.getElementById('model-select').value === 'landscape-sketch'")
+    page.close()
+
+
 def test_the_drawing_and_its_model_come_back_after_a_reload(chromium, daphne_server):
     page = open_sketch(chromium, daphne_server, model="landscape-sketch")
     stroke(page, [(0.05, 0.45), (0.5, 0.4), (0.95, 0.45)])

@@ -43,11 +43,11 @@ export class SketchCanvas {
     this.redraw();
   }
 
-  // A picture file (any size) over the whole drawing, as one operation that Undo takes away.
-  // Rejects when the browser cannot decode it.
-  async open(blob) {
-    const bitmap = await createImageBitmap(blob);
-    this.commit({ kind: "picture", bitmap });
+  // A picture (any image source, any size) over the whole drawing, as one operation that Undo
+  // takes away; `example` marks one the page chose, not the person. Rejects when it cannot be decoded.
+  async open(source, { example = false } = {}) {
+    const bitmap = await createImageBitmap(source);
+    this.commit({ kind: "picture", bitmap, example });
   }
 
   // Another model with the same kind of input: the drawing and its history stay; a
@@ -73,6 +73,11 @@ export class SketchCanvas {
   }
 
   get blank() { return this.operations.length === 0 && this.current === null; }
+
+  // Nothing on the canvas but an example, untouched: nothing of the person's own to lose.
+  get onlyExample() {
+    return this.operations.length === 1 && this.operations[0].example === true && this.current === null;
+  }
 
   point(event) {
     const rect = this.canvas.getBoundingClientRect();

@@ -37,6 +37,7 @@ const sameInput = (a, b) => Boolean(a && b && a.kind === b.kind && (a.kind !== "
 // to clear it.
 let canvasModel = null;
 let askedModel = select.value;
+let swapExample = false;  // the model change under way replaces an untouched example (modelChosen)
 
 // The drawing outlives a reload or a visit elsewhere: this browser keeps the last one (as a
 // picture, with its model) and the page starts from it, as one step that Undo takes away.
@@ -93,6 +94,8 @@ function useModel(config) {
   }
   $("example").hidden = !exampleUrl(config.model, 0);
   if (first) startDrawing(config.model);
+  else if (clear && swapExample && exampleUrl(config.model, 0)) $("example").click();
+  swapExample = false;
   renderPalette(labels ? palette : []);
   if (!labels && ["rect", "fill"].includes(canvas.tool)) selectTool("pen");
 }
@@ -135,16 +138,16 @@ const exampleUrl = (name, index) => {
 const MAX_OPEN_PIXELS = 40e6;  // beyond this a picture would take hundreds of MB to decode
 let nextExample = 0;  // each press shows the next one
 
-async function openPicture(blob) {
+async function openPicture(blob, options) {
   const url = URL.createObjectURL(blob);
   try {
-    await openImage(url);
+    await openImage(url, options);
   } finally {
     URL.revokeObjectURL(url);
   }
 }
 
-async function openImage(src) {
+async function openImage(src, options) {
   const picture = new Image();
   try {
     // Loading reads the size; the pixels are decoded only when the canvas draws them.
@@ -153,7 +156,7 @@ async function openImage(src) {
     if (picture.naturalWidth * picture.naturalHeight > MAX_OPEN_PIXELS) {
       throw new RangeError(`This picture is too large to open (at most ${MAX_OPEN_PIXELS / 1e6} megapixels).`);
     }
-    await canvas.open(picture);
+    await canvas.open(picture, options);
   } catch (error) {
     showError(error instanceof RangeError ? error.message : "This file could not be opened as a picture.");
   }
@@ -167,7 +170,7 @@ $("example").addEventListener("click", async () => {
     showError("The example could not be loaded; try again.");
     return;
   }
-  await openPicture(await response.blob());
+  await openPicture(await response.blob(), { example: true });
 });
 $("open-drawing").addEventListener("change", async (e) => {
   const [file] = e.target.files;
@@ -292,7 +295,9 @@ const mismatch = (title, from, to) => (from.kind === to.kind
 function modelChosen() {
   const target = select.value;
   const from = inputOf(canvasModel), to = inputOf(target);
-  if (canvasModel === null || canvas.blank || sameInput(from, to)) {
+  // An untouched example is not the person's drawing: it gives way, to the new model's own example.
+  swapExample = canvas.onlyExample && !sameInput(from, to);
+  if (canvasModel === null || canvas.blank || swapExample || sameInput(from, to)) {
     askedModel = target;
     reconfigure();
     return;
