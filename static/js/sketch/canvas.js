@@ -74,9 +74,9 @@ export class SketchCanvas {
 
   get blank() { return this.operations.length === 0 && this.current === null; }
 
-  // Nothing on the canvas but an example, untouched: nothing of the person's own to lose.
+  // Nothing on the canvas but examples, untouched: nothing of the person's own to lose.
   get onlyExample() {
-    return this.operations.length === 1 && this.operations[0].example === true && this.current === null;
+    return this.operations.length > 0 && this.operations.every((op) => op.example === true) && this.current === null;
   }
 
   point(event) {
