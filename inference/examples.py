@@ -17,7 +17,7 @@ from .data.landscapes import EXAMPLES, example_drawing
 from .errors import InferenceError
 from .modelspec import ModelSpec
 
-__all__ = ["EXAMPLES", "example_image", "has_examples"]
+__all__ = ["EXAMPLES", "example_image"]
 
 # A Sketch model's input kind -> the landscape drawing it takes.
 _DRAWINGS = {"label_map": "paint", "sketch": "sketch"}
@@ -25,20 +25,16 @@ _DRAWINGS = {"label_map": "paint", "sketch": "sketch"}
 FACE_SIDE = 64
 
 
-def has_examples(spec: ModelSpec) -> bool:
-    """Whether ``spec`` has example inputs."""
-    source = spec.options.get("examples")
-    return source == "faces" or (source == "landscapes" and spec.options.get("kind", "sketch") in _DRAWINGS)
-
-
 def example_image(spec: ModelSpec, index: int) -> Image.Image:
     """Example input ``index`` (0 <= index < EXAMPLES) of ``spec``; InferenceError when it has none."""
-    if not has_examples(spec):
+    source = spec.options.get("examples")
+    drawing = _DRAWINGS.get(spec.options.get("kind", "sketch"))
+    if source != "faces" and not (source == "landscapes" and drawing):
         raise InferenceError(f"{spec.title} has no examples.")
     if not 0 <= index < EXAMPLES:
         raise InferenceError(f"There are {EXAMPLES} examples, numbered from 0.")
-    if spec.options["examples"] == "faces":
+    if source == "faces":
         from .data.faces import example_face
 
         return example_face(index, FACE_SIDE)
-    return example_drawing(_DRAWINGS[spec.options.get("kind", "sketch")], index, spec.input_size)
+    return example_drawing(drawing, index, spec.input_size)

@@ -3,6 +3,7 @@
 // size (nearest neighbour, so the invented pixels stay visible); RRDBNet jobs show
 // a before/after slider at full resolution with zoom.
 import { initAllCompares } from "./compare.js";
+import { exampleCycle } from "./examples.js";
 import { JobList, el } from "./jobs.js";
 import { pressOnly } from "./toggles.js";
 import { answerMessages, postJobs, showMessages, watchDropZone } from "./upload.js";
@@ -65,7 +66,6 @@ function zoomCompare(job) {
 }
 
 const exampleButton = document.getElementById("example");
-let nextExample = 0;  // each press takes the next one
 
 function updateSettings() {
   const option = modelSelect.selectedOptions[0];
@@ -75,17 +75,17 @@ function updateSettings() {
 
 // An example face (models trained on procedural faces have them: inference/examples.py) becomes the
 // chosen file, as if picked: a first try that already suits the model.
-exampleButton?.addEventListener("click", async () => {
-  const index = nextExample;
-  nextExample = (index + 1) % Number(exampleButton.dataset.count);
-  const url = modelSelect.selectedOptions[0].dataset.examples.replace(/\/0\/$/, `/${index}/`);
-  const response = await fetch(url).catch(() => null);
-  if (!response?.ok) {
-    showMessages(errorsList, ["The example could not be loaded; try again."]);
-    return;
-  }
-  setFiles([new File([await response.blob()], `example-face-${index + 1}.png`, { type: "image/png" })]);
-});
+if (exampleButton) {
+  const nextExample = exampleCycle(Number(exampleButton.dataset.count));
+  exampleButton.addEventListener("click", async () => {
+    const example = await nextExample(modelSelect.selectedOptions[0].dataset.examples);
+    if (!example) {
+      showMessages(errorsList, ["The example could not be loaded; try again."]);
+      return;
+    }
+    setFiles([new File([example.blob], `example-face-${example.index + 1}.png`, { type: "image/png" })]);
+  });
+}
 modelSelect.addEventListener("change", updateSettings);
 temperature.addEventListener("input", () => { temperatureValue.textContent = Number(temperature.value).toFixed(2); });
 updateSettings();

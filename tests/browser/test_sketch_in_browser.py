@@ -1,6 +1,8 @@
 """Live Sketch in a real browser: strokes on the canvas turn into a picture that follows them."""
 import pytest
 
+from .test_sketch_page import VISITED
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Mean absolute difference between the output image now and a reference copy, in the
@@ -38,7 +40,7 @@ def wait_for_new_output(page, after_seq: int) -> int:
 
 def test_strokes_turn_into_a_picture_that_follows_them(chromium, daphne_server):
     page = chromium.new_page(viewport={"width": 1200, "height": 900})
-    page.add_init_script("localStorage.setItem('atelier.sketch.started', '1')")  # been here: a blank start
+    page.add_init_script(VISITED)  # been here before: a blank start
     page.goto(f"{daphne_server}/tools/sketch/")
     page.select_option("#model-select", "landscape-sketch")
     seq = wait_for_new_output(page, -1)  # the blank canvas renders too

@@ -7,7 +7,9 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from PIL import Image
 
+from inference.examples import example_image
 from inference.images import encode_image
+from inference.registry import get_spec
 
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 
@@ -47,9 +49,6 @@ def example_png(name: str, index: int) -> bytes:
 
     Drawing one takes a good part of a second, so each is made once per process.
     """
-    from inference.examples import example_image
-    from inference.registry import get_spec
-
     encoded = io.BytesIO()
     example_image(get_spec(name), index).save(encoded, format="PNG")
     return encoded.getvalue()

@@ -1,5 +1,6 @@
 // The Sketch page: canvas + live stream (static/js/stream.js) + controls + save to gallery.
 import { SketchCanvas } from "./canvas.js";
+import { exampleCycle } from "../examples.js";
 import { packFrame } from "../frames.js";
 import { LiveStream } from "../stream.js";
 import { connectStudio } from "../socket.js";
@@ -20,12 +21,15 @@ const drawing = (seq) => new Promise((resolve) => {
 });
 const canvas = new SketchCanvas($("sketch-canvas"), { onChange: () => { stream.offer(drawing); keepSoon(); } });
 
+const optionOf = (name) => [...select.options].find((o) => o.value === name);
 // What a model draws on, from its <option>: line drawings, label maps (with their
 // palette's colours) or photos.
 const inputOf = (name) => {
-  const option = [...select.options].find((o) => o.value === name);
+  const option = optionOf(name);
   return option && { kind: option.dataset.kind, palette: option.dataset.palette.trim() };
 };
+// The address of a model's first example drawing ("" when it has none).
+const examplesOf = (name) => optionOf(name)?.dataset.examples || "";
 // A drawing made for one model means the same to another when both take the same kind of
 // input (and, for label maps, the same labels in the same colours).
 const sameInput = (a, b) => Boolean(a && b && a.kind === b.kind && (a.kind !== "label_map" || a.palette === b.palette));
@@ -55,14 +59,15 @@ function keepSoon() {
 const kept = (() => {
   try { return JSON.parse(localStorage.getItem(KEPT)); } catch { return null; }
 })();
-const keptOption = kept && [...select.options].find((o) => o.value === kept.model && !o.disabled);
-if (keptOption) select.value = askedModel = kept.model;
+// The kept drawing's model, while it is still installed.
+const keptModel = kept && optionOf(kept.model)?.disabled === false ? kept.model : null;
+if (keptModel) select.value = askedModel = keptModel;
 
 // What the canvas starts with: the kept drawing; on a first visit, as the pix2pix demos do, the
 // model's first example, so the first picture is a landscape rather than a blank; else nothing.
 const STARTED = "atelier.sketch.started";
 function startDrawing(model) {
-  if (keptOption && sameInput(inputOf(kept.model), inputOf(model))) {
+  if (keptModel && sameInput(inputOf(keptModel), inputOf(model))) {
     openImage(kept.png);
     return;
   }
@@ -71,7 +76,7 @@ function startDrawing(model) {
     firstVisit = localStorage.getItem(STARTED) === null;
     localStorage.setItem(STARTED, "1");
   } catch { /* storage switched off: every visit starts blank */ }
-  if (firstVisit && exampleUrl(model, 0)) $("example").click();
+  if (firstVisit && examplesOf(model)) loadExample();
 }
 
 function useModel(config) {
@@ -92,9 +97,9 @@ function useModel(config) {
   } else {
     canvas.resize(config.input_size);
   }
-  $("example").hidden = !exampleUrl(config.model, 0);
+  $("example").hidden = !examplesOf(config.model);
   if (first) startDrawing(config.model);
-  else if (clear && swapExample && exampleUrl(config.model, 0)) $("example").click();
+  else if (clear && swapExample && examplesOf(config.model)) loadExample();
   swapExample = false;
   renderPalette(labels ? palette : []);
   if (!labels && ["rect", "fill"].includes(canvas.tool)) selectTool("pen");
@@ -128,15 +133,17 @@ const stream = new LiveStream("/ws/sketch/", {
   onBusy(busy) { output.dataset.stream = busy ? "busy" : "idle"; },
 });
 
-// Starting points: an example drawing (models trained on procedural scenes have them, numbered
-// from 0; inference/examples.py, served by webapp/studio/views.py: model_example) or a picture file. Either lands on the canvas
-// as one operation, so Undo takes it away and a model change treats it as any drawing.
-const exampleUrl = (name, index) => {
-  const option = [...select.options].find((o) => o.value === name);
-  return option?.dataset.examples ? option.dataset.examples.replace(/\/0\/$/, `/${index}/`) : "";
-};
+// Starting points: an example drawing (static/js/examples.js; each press the next one) or a
+// picture file. Either lands on the canvas as one operation, so Undo takes it away; an example
+// nobody has drawn on gives way on a change of model (modelChosen).
 const MAX_OPEN_PIXELS = 40e6;  // beyond this a picture would take hundreds of MB to decode
-let nextExample = 0;  // each press shows the next one
+const nextExample = exampleCycle(Number($("example").dataset.count));
+
+async function loadExample() {
+  const example = await nextExample(examplesOf(canvasModel));
+  if (example) await openPicture(example.blob, { example: true });
+  else showError("The example could not be loaded; try again.");
+}
 
 async function openPicture(blob, options) {
   const url = URL.createObjectURL(blob);
@@ -162,16 +169,7 @@ async function openImage(src, options) {
   }
 }
 
-$("example").addEventListener("click", async () => {
-  const index = nextExample;
-  nextExample = (index + 1) % Number($("example").dataset.count);
-  const response = await fetch(exampleUrl(canvasModel, index)).catch(() => null);
-  if (!response?.ok) {
-    showError("The example could not be loaded; try again.");
-    return;
-  }
-  await openPicture(await response.blob(), { example: true });
-});
+$("example").addEventListener("click", loadExample);
 $("open-drawing").addEventListener("change", async (e) => {
   const [file] = e.target.files;
   e.target.value = "";  // the same file can be opened again after an undo
