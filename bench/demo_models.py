@@ -6,7 +6,10 @@ For each bundled model (landscape-paint, landscape-sketch) the installed file
 and the file of the same name in --old draw the same held-out scenes of
 :mod:`inference.data.landscapes` (the "test" stream of --seed, used by no
 training set), in the studio's live mode (official normalisation, no
-dropout). Printed per model and file, averaged over the scenes:
+dropout). A style-conditioned file (one whose catalog entry lists style
+materials) draws each scene twice: given the scene's colours (its style, as
+the Sketch page's Examples give it), and with every colour left to the model.
+Printed per model and file, averaged over the scenes:
 
 * L1: mean absolute difference to the scene's picture, in 0-255 levels;
 * checkerboard: :func:`inference.data.spectrum.nyquist_share`, the share of
@@ -18,13 +21,15 @@ dropout). Printed per model and file, averaged over the scenes:
   left is shape and texture. Printed beside it, the L1 of the flat picture of
   the true region means alone.
 
---grid writes a JPEG of a few scenes per model: input | old | new | truth.
+--grid writes a JPEG of a few scenes per model: input | old | new | truth
+(a style-conditioned file given the scene's colours).
 Prints figures only; nothing here is asserted by the tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import sys
 from pathlib import Path
@@ -79,24 +84,29 @@ def main() -> int:
     truth_share = statistics.mean(nyquist_share(s.picture) for s in scenes)
     print(f"{args.scenes} held-out scenes (seed {args.seed}, 'test' stream); true pictures: "
           f"checkerboard {truth_share * 1e4:.2f} e-4")
-    print(f"{'model':18} {'file':4} {'L1 (0-255)':>11} {'checkerboard (e-4)':>19} {'L1, region colours given':>25}"
-          f" {'true region means alone':>24}")
     rows = []
     options = SketchOptions(norm="official", dropout=False)
+    print(f"{'model':18} {'file':22} {'L1 (0-255)':>11} {'checkerboard (e-4)':>19} {'L1, region colours given':>25}"
+          f" {'true region means alone':>24}")
     for name, kind in MODELS.items():
         spec = get_spec(name)
         drawings = [s.label_map if kind == "label_map" else s.sketch for s in scenes]
+        # An earlier file takes the drawing alone (load_nets reads that from its first layer).
+        runs = [("old", args.old / spec.filename, False)]
+        runs += [("new, colours given", None, True), ("new, model's colours", None, False)] \
+            if spec.options.get("style") else [("new", None, False)]
         outputs = {}
-        for label, weights in (("old", args.old / spec.filename), ("new", None)):
+        for label, weights, styled in runs:
             nets = load_nets(spec, weights=weights, device="cpu")
-            outputs[label] = [render(d, nets, options) for d in drawings]
+            outputs[label] = [render(d, nets, dataclasses.replace(options, style=s.style if styled else ()))
+                              for d, s in zip(drawings, scenes)]
             l1 = statistics.mean(float(np.abs(np.asarray(o, dtype=np.float64) - np.asarray(s.picture, dtype=np.float64)).mean())
                                  for o, s in zip(outputs[label], scenes))
             share = statistics.mean(nyquist_share(o) for o in outputs[label])
             given, flat = (statistics.mean(v) for v in zip(*(region_colour_l1(o, s) for o, s in zip(outputs[label], scenes))))
-            print(f"{name:18} {label:4} {l1:11.2f} {share * 1e4:19.2f} {given:25.2f} {flat:24.2f}")
+            print(f"{name:18} {label:22} {l1:11.2f} {share * 1e4:19.2f} {given:25.2f} {flat:24.2f}")
         for i in range(min(args.grid_rows, args.scenes)):
-            rows.append([drawings[i], outputs["old"][i], outputs["new"][i], scenes[i].picture])
+            rows.append([drawings[i], outputs["old"][i], outputs[runs[1][0]][i], scenes[i].picture])
     if args.grid:
         tile = 256
         grid = Image.new("RGB", (4 * tile, len(rows) * tile), "white")

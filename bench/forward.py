@@ -38,12 +38,13 @@ from inference import registry  # noqa: E402
 from inference.engine import load_net, pick_device  # noqa: E402
 from inference.live import keep_freed_memory  # noqa: E402
 from inference.nets.fold import inference_copies  # noqa: E402
+from inference.pipelines.sketch_options import picture_channels  # noqa: E402
 from inference.pipelines.sketch import SketchOptions, generate  # noqa: E402
 
 PEAK_FLOPS = 790e12  # bf16 dense, H100/H200 class
 
 
-def conv_flops(net: torch.nn.Module, size: int, device) -> float:
+def conv_flops(net: torch.nn.Module, size: int, device, channels: int = 3) -> float:
     """FLOPs of one image's forward pass (2 × multiply-adds of every convolution)."""
     total = [0.0]
 
@@ -57,10 +58,23 @@ def conv_flops(net: torch.nn.Module, size: int, device) -> float:
 
     handles = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
     with torch.inference_mode():
-        net(torch.zeros(1, 3, size, size, device=device, dtype=next(net.parameters()).dtype))
+        net(torch.zeros(1, channels, size, size, device=device, dtype=next(net.parameters()).dtype))
     for h in handles:
         h.remove()
     return total[0]
+
+
+def input_channels(spec) -> int:
+    """The drawing's channels and a style-conditioned model's colour planes (the bundled demos: 19 and 23)."""
+    return int(spec.options.get("input_nc", 3))
+
+
+def bench_input(spec, batch: int, device) -> torch.Tensor:
+    """Random pictures in [-1, 1], and constant colour planes after them as the pipeline makes them."""
+    x = torch.rand(batch, input_channels(spec), spec.input_size, spec.input_size, device=device) * 2 - 1
+    picture = picture_channels(spec.options)
+    x[:, picture:] = x[:, picture:, :1, :1].clone()
+    return x
 
 
 def plain_net(spec, device) -> torch.nn.Module:
@@ -102,7 +116,7 @@ def _time(run, device, repeats: int) -> list[float]:
 
 
 def bench(net, spec, batch: int, device, repeats: int, norm: str = "official") -> list[float]:
-    x = torch.rand(batch, 3, spec.input_size, spec.input_size, device=device) * 2 - 1
+    x = bench_input(spec, batch, device)
     options = SketchOptions(norm=norm, dropout=False)
     return _time(lambda: generate(net, x, options, [None] * batch), device, repeats)
 
@@ -121,7 +135,7 @@ def best_throughput(name: str, batches, *, device=None, repeats: int = 5, norm: 
 
 def reference_row(spec, net, device, repeats: int, norm: str) -> str:
     """The official code and the live network at batch 1, timed in alternation."""
-    x = torch.rand(1, 3, spec.input_size, spec.input_size, device=device) * 2 - 1
+    x = bench_input(spec, 1, device)
     official, live = official_net(net, norm), live_net(net, norm, device, spec.input_size)
     options = SketchOptions(norm=norm, dropout=False)
     with torch.no_grad():
@@ -166,7 +180,7 @@ def main() -> None:
     rows = []
     for spec in specs:
         net = plain_net(spec, device)
-        flops = conv_flops(net, spec.input_size, device)
+        flops = conv_flops(net, spec.input_size, device, input_channels(spec))
         for norm in norms:
             live = live_net(net, norm, device, spec.input_size, args.dtype)
             for batch in args.batches:

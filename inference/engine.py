@@ -131,6 +131,10 @@ def load_nets(spec: ModelSpec, *, weights: Path | None = None, encoder_weights: 
     """
     device = pick_device(str(device)) if device is not None else pick_device()
     net = load_net(spec, weights=weights, device=device)
+    if spec.family == "pix2pix":
+        from .nets.pix2pix import entry_for_net
+
+        return Nets(entry_for_net(spec, net), net)
     if spec.arch != "adain":
         return Nets(spec, net)
     encoder_spec = get_spec(spec.options.get("encoder", "adain-vgg"))

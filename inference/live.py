@@ -161,7 +161,7 @@ class LiveSketchModel:
 
     @property
     def channels(self) -> int:
-        return int((self.spec.options or {}).get("input_nc", 3))
+        return int((self.nets.spec.options or {}).get("input_nc", 3))
 
     def network(self, norm: str):
         """The network that runs frames in normalisation mode ``norm``."""
@@ -193,8 +193,9 @@ class LiveSketchModel:
         batches: list[BatchResult] = []
 
         def forward(tensor, seed):
-            # Frames share a forward pass when all options but the per-frame seed agree.
-            batches.append(self.batcher((tensor, seed), group=replace(options, seed=None)))
+            # Frames share a forward pass when all options but the per-frame seed and style agree
+            # (the style is in the frame's tensor already).
+            batches.append(self.batcher((tensor, seed), group=replace(options, seed=None, style=())))
             return batches[0].output
 
         picture = render(image, self.nets, options, forward=forward)

@@ -15,7 +15,7 @@ to let people draw: "sketch" (dark lines on white), "label_map" (flat colours,
 from ``palette`` when one is known) or "photo" (an image to translate).
 """
 
-from ..data.palette import LANDSCAPE_PALETTE
+from ..data.palette import LANDSCAPE_PALETTE, STYLE_MATERIALS
 from ..modelspec import ModelSpec
 
 PAPER = "Isola, Zhu, Zhou, Efros. Image-to-Image Translation with Conditional Adversarial Networks. CVPR 2017."
@@ -48,6 +48,13 @@ def _official(name: str, title: str, direction: str, kind: str, description: str
 # "examples": the Sketch page's Example drawings come from the scenes they learnt from (inference/data/landscapes.py).
 _DEMO = {**_BATCHNORM_RGB, "direction": "AtoB", "examples": "landscapes"}
 
+
+def _style(*materials: str) -> dict:
+    """A demo's colours: it takes those of ``materials`` (in this order, as it was trained), 4 input planes
+    each after the drawing's 3 channels (inference/pipelines/sketch_options.py)."""
+    return {"style": list(materials), "input_nc": 3 + 4 * len(materials)}
+
+
 SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="landscape-paint",
@@ -65,10 +72,12 @@ SPECS: tuple[ModelSpec, ...] = (
         paper=PAPER,
         description=(
             "Paint sky, clouds, mountains, water, sand, grass, rocks and trees with flat colours and get a "
-            "landscape picture. Atelier's own small model, trained on procedural scenes; fast enough on a CPU."
+            "landscape picture; choose the colours of sky, mountains, water and grass, or leave them to the model. "
+            "Atelier's own small model, trained on procedural scenes; fast enough on a CPU."
         ),
         bundled=True,
-        options={**_DEMO, "kind": "label_map", "palette": LANDSCAPE_PALETTE},
+        options={**_DEMO, **_style("sky", "mountain", "water", "grass"), "kind": "label_map",
+                 "palette": LANDSCAPE_PALETTE},
     ),
     ModelSpec(
         name="landscape-sketch",
@@ -86,10 +95,12 @@ SPECS: tuple[ModelSpec, ...] = (
         paper=PAPER,
         description=(
             "Draw the outlines of a landscape (horizon, mountains, shore, trees, rocks) in dark lines on white "
-            "and get a picture. Atelier's own small model, trained on procedural scenes; fast enough on a CPU."
+            "and get a picture; choose the colours of sky, horizon, mountains, water and grass, or leave them to "
+            "the model. "
+            "Atelier's own small model, trained on procedural scenes; fast enough on a CPU."
         ),
         bundled=True,
-        options={**_DEMO, "kind": "sketch"},
+        options={**_DEMO, **_style(*STYLE_MATERIALS), "kind": "sketch"},
     ),
     _official("edges2shoes", "Shoes from edges (official pix2pix)", "AtoB", "sketch",
               "Draw the outline of a shoe; trained on 50k UT Zappos50K photos with HED edges."),

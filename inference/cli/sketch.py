@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..errors import InferenceError
+from ..pipelines.sketch_options import check_style
 from ..registry import get_spec, specs_for_task
 from .batch import add_batch_parser, check_common_options, run_batch
 
@@ -21,6 +23,7 @@ examples:
   python -m inference sketch facades/val/ --out facades_out/ --model facades_label2photo --direction BtoA
   python -m inference sketch shoe.png --out shoes/ --model edges2shoes --norm eval --seed 7
   python -m inference sketch drawing.png --out out/ --model edges2shoes --weights latest_net_G.pth
+  python -m inference sketch lake.png --out out/ --model landscape-paint --colour sky=#e09060 --colour water=#305870
 
 modes: --norm official (default) normalises each drawing with its own statistics and keeps
 dropout on, as the official test.py does (each --seed gives a different variation);
@@ -30,6 +33,8 @@ changes; --dropout (with --norm eval) adds dropout to the running statistics.
 An A|B pair (an image twice as wide as high, the official data set layout) is split and the
 half named by --direction is used; other images are used whole. Outputs are the model's
 input size (256 x 256 for the released models).
+--colour gives a style-conditioned model the colour of one material (landscape-paint: sky, mountain,
+water, grass; landscape-sketch also horizon and cloud); the materials not given are the model's choice.
 """
 
 
@@ -59,6 +64,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="dropout as the noise source on (--dropout) or off for a stable picture (--no-dropout); "
                         "default: as the official test.py, on with --norm official, off with --norm eval")
     parser.add_argument("--seed", type=int, metavar="N", help="dropout seed: the same seed gives the same picture (default: random)")
+    parser.add_argument("--colour", action="append", default=[], metavar="MATERIAL=#RRGGBB",
+                        help="a style-conditioned model's colour for one material (repeatable; "
+                        "default: every colour is the model's choice)")
     parser.set_defaults(run=run, tool_parser=parser)
     return parser
 
@@ -73,6 +81,11 @@ def run(args: argparse.Namespace) -> int:
         parser.error(f"weights file {args.weights} does not exist")
 
     spec = get_spec(args.model)
+    materials = spec.options.get("style") or ()
+    try:
+        args.style = check_style(dict(colour.partition("=")[::2] for colour in args.colour), materials)
+    except InferenceError as exc:
+        parser.error(f"--colour: {exc}")
     return run_batch(args, tool="sketch", verb="rendered", models=[(spec, args.weights)],
                      load=lambda: _renderer(args, spec))
 
@@ -83,6 +96,7 @@ def _renderer(args: argparse.Namespace, spec):
     from ..pipelines.sketch import SketchOptions, render
 
     options = SketchOptions(norm=args.norm, dropout=args.dropout,
-                            direction=args.direction or spec.options.get("direction", "AtoB"), seed=args.seed)
+                            direction=args.direction or spec.options.get("direction", "AtoB"), seed=args.seed,
+                            style=args.style)
     nets = load_nets(spec, weights=args.weights, device=args.device)
     return lambda loaded, source: render(loaded.image, nets, options)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from PIL import Image, ImageDraw
 
 from ..files import write_atomically
 from .noise import ValueNoise, smoothstep
-from .palette import LABEL_INDEX, LABEL_RGB
+from .palette import LABEL_INDEX, LABEL_RGB, STYLE_MATERIALS
 
 SUPERSAMPLE = 2  # scenes are drawn at twice the size and filtered down: smooth edges
 KINDS = ("paint", "sketch")
@@ -55,12 +56,15 @@ class Scene:
             around the picture's, the way a brush follows them).
         label_map: "RGB" image of ``labels`` in palette colours.
         sketch: "RGB" line drawing: dark strokes on white.
+        style: the scene's colours, ``{material: "#rrggbb"}`` for the
+            :data:`STYLE_MATERIALS` it shows (:func:`scene_style`).
     """
 
     picture: Image.Image
     labels: np.ndarray | None
     label_map: Image.Image | None
     sketch: Image.Image | None
+    style: dict[str, str]
 
 
 def _rgb(*values: float) -> np.ndarray:
@@ -717,7 +721,31 @@ def render_scene(seed: int, size: int = 256, kinds: Sequence[str] = KINDS) -> Sc
         label_map = Image.fromarray(np.asarray(LABEL_RGB, dtype=np.uint8)[labels], "RGB")
     if "sketch" in kinds:
         sketch = _downsample(_line_drawing(painter), size).convert("RGB")
-    return Scene(picture=picture, labels=labels, label_map=label_map, sketch=sketch)
+    return Scene(picture=picture, labels=labels, label_map=label_map, sketch=sketch, style=scene_style(painter))
+
+
+def scene_style(painter: "_Painter") -> dict[str, str]:
+    """The mean colour of each :data:`STYLE_MATERIALS` material where the scene truly shows it.
+
+    Measured on the finished picture under the scene's own labels (not the
+    painted, wobbling ones), so both drawings of a scene share one style.
+    "horizon" is the sky in the band just above the horizon line (an eighth
+    of the picture high), whose colour the haze lends to everything far
+    away. A material covering under 0.5 % of the picture is left out: the
+    scene does not show it.
+    """
+    picture = np.clip(painter.picture, 0, 1)
+    style = {}
+    for name in STYLE_MATERIALS:
+        if name == "horizon":
+            inside = (painter.labels == SKY) & (painter.y > painter.horizon - 0.125) & (painter.y < painter.horizon)
+        else:
+            inside = painter.labels == LABEL_INDEX[name]
+        if inside.mean() < 0.005:
+            continue
+        mean = picture[inside].mean(axis=0) * 255
+        style[name] = "#%02x%02x%02x" % tuple(int(v + 0.5) for v in mean)
+    return style
 
 
 def pair_image(scene: Scene, kind: str) -> Image.Image:
@@ -741,8 +769,8 @@ def scene_seed(seed: int, split: str, index: int) -> int:
 EXAMPLES = 32
 
 
-def example_drawing(kind: str, index: int, size: int = 256) -> Image.Image:
-    """Example ``index`` (0 <= index < EXAMPLES) of ``kind``'s drawings: a label map or a line drawing.
+def example_scene(kind: str, index: int, size: int = 256) -> Scene:
+    """Example ``index`` (0 <= index < EXAMPLES) of ``kind``'s drawings, with its picture and style.
 
     Drawn like the training pairs, from a stream of scenes no data set or
     measurement uses, so the bundled models see the kind of drawing they
@@ -752,7 +780,12 @@ def example_drawing(kind: str, index: int, size: int = 256) -> Image.Image:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if not 0 <= index < EXAMPLES:
         raise ValueError(f"index must be in [0, {EXAMPLES}), got {index}")
-    scene = render_scene(scene_seed(0, "example", index), size, kinds=(kind,))
+    return render_scene(scene_seed(0, "example", index), size, kinds=(kind,))
+
+
+def example_drawing(kind: str, index: int, size: int = 256) -> Image.Image:
+    """The drawing of :func:`example_scene`: a label map or a line drawing."""
+    scene = example_scene(kind, index, size)
     return scene.label_map if kind == "paint" else scene.sketch
 
 
@@ -778,7 +811,8 @@ def write_dataset(out: Path, *, kind: str, count: int, size: int = 256, seed: in
     for split in ("train", "val"):
         (out / split).mkdir(parents=True, exist_ok=True)
     if keep_existing:
-        jobs = [(split, i) for split, i in jobs if not (out / split / f"{i:05d}{extension}").is_file()]
+        jobs = [(split, i) for split, i in jobs
+                if not all((out / split / f"{i:05d}{suffix}").is_file() for suffix in (extension, ".json"))]
     for split, index in tqdm(jobs, desc=f"landscapes ({kind})", unit="pair", disable=not progress, file=sys.stderr):
         scene = render_scene(scene_seed(seed, split, index), size, kinds=(kind,))
         target = out / split / f"{index:05d}{extension}"
@@ -787,6 +821,9 @@ def write_dataset(out: Path, *, kind: str, count: int, size: int = 256, seed: in
             pair_image(scene, kind).save(encoded, format="JPEG", quality=95)
         else:
             pair_image(scene, kind).save(encoded, format="PNG")
+        # The pair's style beside it (NAME.json), for style-conditioned training (train pix2pix --style).
+        # Written first: a pair on disk always has its style.
+        write_atomically(target.with_suffix(".json"), json.dumps({"style": scene.style}).encode())
         write_atomically(target, encoded.getvalue())  # never leave a half-written pair
     return {"train": count, "val": val_count}
 

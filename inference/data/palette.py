@@ -24,6 +24,12 @@ LANDSCAPE_LABELS: tuple[tuple[str, str], ...] = (
     ("tree", "#236e28"),
 )
 
+# The materials whose colour changes most from scene to scene (sky mood and the sky at the horizon,
+# whose haze tints everything far away; clouds, mountain rock, water, grass): what a drawing cannot say, so
+# the style-conditioned demo models are told them as their style. Each model lists the ones it
+# takes, in its own order (its catalog entry's options["style"]; inference.pipelines.sketch_options).
+STYLE_MATERIALS: tuple[str, ...] = ("sky", "horizon", "cloud", "mountain", "water", "grass")
+
 
 def hex_to_rgb(colour: str) -> tuple[int, int, int]:
     """'#rrggbb' -> (r, g, b) in 0..255."""

@@ -315,6 +315,36 @@ def _options(spec) -> Mapping:
     return getattr(spec, "options", None) or {}
 
 
+def entry_for_net(spec, net: UnetGenerator):
+    """``spec`` as ``net`` takes its input: another file for an entry (``--weights``, an earlier
+    bundled file) may take the drawing alone where the entry lists style materials, whose planes
+    (:func:`inference.pipelines.sketch_options.style_planes`) would not fit its first layer.
+
+    Returns:
+        ``spec`` itself when its ``input_nc`` is the net's; else a copy whose ``input_nc`` is,
+        keeping ``style`` only if the net has exactly its planes.
+
+    Raises:
+        CheckpointError: the net takes neither a picture (1 or 3 channels) nor a picture and
+            the entry's style planes.
+    """
+    import dataclasses
+
+    options = dict(_options(spec))
+    channels = net.model.model[0].in_channels
+    if channels == int(options.get("input_nc", 3)):
+        return spec
+    materials = options.pop("style", None) or ()
+    if materials and channels - 4 * len(materials) in (1, 3):
+        options["style"] = materials
+    elif channels not in (1, 3):
+        raise CheckpointError(
+            f"This generator takes {channels} input channels, which is neither a picture nor a picture "
+            f"with the colours {getattr(spec, 'title', 'this model')} takes; it belongs to another model.")
+    options["input_nc"] = channels
+    return dataclasses.replace(spec, options=options)
+
+
 def build(spec) -> UnetGenerator:
     """The registry's entry point: the generator ``spec.arch`` names, with the official random init.
 

@@ -6,7 +6,8 @@ would give:
 
 - :func:`prepare`: one image -> (C, S, S) tensor in [-1, 1] (the official
   preprocessing: the half of an A|B pair, RGB, bicubic resize to the model's
-  input size; label maps snapped to the palette);
+  input size; label maps snapped to the palette; for a style-conditioned
+  model, its style colours as constant planes after the image's channels);
 - :func:`generate`: (N, C, S, S) -> (N, 3, S, S), one forward pass;
 - :func:`finish`: (3, S, S) -> RGB picture.
 
@@ -32,7 +33,7 @@ per-image seed, so a frame gives the same picture alone or in a batch.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,7 @@ from ..data.palette import snap_to_palette
 from ..errors import InferenceError
 from ..images import to_rgb_or_l
 from ..nets.pix2pix import UnetGenerator, UnetSkipConnectionBlock
+from .sketch_options import check_style, picture_channels, style_planes
 
 __all__ = ["SketchOptions", "prepare", "generate", "finish", "render", "snap_to_palette", "palette_colours"]
 
@@ -64,14 +66,19 @@ class SketchOptions:
             on for "official", off for "eval". Always a bool after construction.
         direction: "AtoB" or "BtoA": which half of an A|B pair is the input.
         seed: dropout seed; None draws a fresh one per image and call.
+        style: colours for a style-conditioned model, ``{material: "#rrggbb"}``
+            (kept as sorted pairs); a material left out is the model's own
+            choice. Models without a style ignore it.
     """
 
     norm: str = "official"
     dropout: bool | None = None
     direction: str = "AtoB"
     seed: int | None = None
+    style: Mapping[str, str] | tuple = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "style", tuple(sorted(check_style(self.style).items())))
         if self.norm not in NORM_MODES:
             raise InferenceError(f"Unknown normalisation mode {self.norm!r}; use 'official' or 'eval'.")
         if self.direction not in DIRECTIONS:
@@ -99,7 +106,7 @@ def palette_colours(spec) -> np.ndarray | None:
     return np.asarray(colours, dtype=np.uint8)
 
 
-def prepare(image: Image.Image, spec, *, direction: str = "AtoB") -> Tensor:
+def prepare(image: Image.Image, spec, *, direction: str = "AtoB", style=()) -> Tensor:
     """Turn a drawing into the generator's input, as the official data loader does.
 
     An A|B pair (width exactly twice the height, the official data set
@@ -113,9 +120,12 @@ def prepare(image: Image.Image, spec, *, direction: str = "AtoB") -> Tensor:
         image: any Pillow mode; transparency is composited on white.
         spec: the model's registry entry (``input_size``, ``options``).
         direction: "AtoB" or "BtoA".
+        style: ``{material: "#rrggbb"}`` for a model whose ``options["style"]``
+            lists materials (:func:`style_planes`); ignored by other models.
 
     Returns:
-        (C, S, S) float32 in [-1, 1], C = ``spec.options.get("input_nc", 3)``.
+        (C, S, S) float32 in [-1, 1], C = ``spec.options.get("input_nc", 3)``:
+        the picture's channels, then the style's constant planes.
     """
     if direction not in DIRECTIONS:
         raise InferenceError(f"Unknown direction {direction!r}; use 'AtoB' or 'BtoA'.")
@@ -125,7 +135,8 @@ def prepare(image: Image.Image, spec, *, direction: str = "AtoB") -> Tensor:
         half = (0, 0, height, height) if direction == "AtoB" else (height, 0, width, height)
         picture = picture.crop(half)
     options = getattr(spec, "options", None) or {}
-    channels = int(options.get("input_nc", 3))
+    materials = options.get("style") or ()
+    channels = picture_channels(options)
     picture = picture.convert("L" if channels == 1 else "RGB")
     size = int(spec.input_size)
     if picture.size != (size, size):
@@ -140,9 +151,11 @@ def prepare(image: Image.Image, spec, *, direction: str = "AtoB") -> Tensor:
     values = pixels.astype(np.float32)
     values /= np.float32(127.5)
     values -= np.float32(1.0)
-    if values.ndim == 2:
-        return torch.from_numpy(values).unsqueeze(0)
-    return torch.from_numpy(np.ascontiguousarray(values.transpose(2, 0, 1)))
+    values = values[None] if values.ndim == 2 else values.transpose(2, 0, 1)
+    if materials:
+        planes = style_planes(style, materials)
+        values = np.concatenate([values, np.broadcast_to(planes[:, None, None], (len(planes), size, size))])
+    return torch.from_numpy(np.ascontiguousarray(values))
 
 
 # -- the forward pass -----------------------------------------------------------------------------
@@ -276,7 +289,7 @@ def render(image: Image.Image, nets, options: SketchOptions = SketchOptions(), p
         An "RGB" picture of ``nets.spec.input_size`` squared.
     """
     report = progress or (lambda fraction, stage: None)
-    tensor = prepare(image, nets.spec, direction=options.direction)
+    tensor = prepare(image, nets.spec, direction=options.direction, style=dict(options.style))
     report(0.3, "forward")
     if forward is None:
         output = generate(nets.net, tensor.unsqueeze(0), options, [options.seed])[0]

@@ -48,6 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="what the input is: line drawing (sketch, default), label map (label_map) or photo; the studio picks its canvas by it")
     data.add_argument("--palette", metavar="landscape|FILE.json",
                       help="label colours of a label_map model: 'landscape' (Atelier's), a JSON list of {name, color}, or omitted to read them from the data")
+    data.add_argument("--style", metavar="MATERIAL,...",
+                      help="condition the generator on the colours of these materials (e.g. sky,mountain,water,grass), "
+                           "read from the NAME.json beside each pair (as inference.data.landscapes writes them); "
+                           "the studio then lets a person choose them")
     data.add_argument("--input-size", type=int, default=256, metavar="PX", help="crop size = network input side (default: 256)")
     data.add_argument("--no-augment", action="store_true", help="plain resize instead of the official resize-to-286 random crop and flip")
     data.add_argument("--workers", type=int, default=4, metavar="N", help="data loading processes (default: 4; 0 loads in the training process)")
@@ -84,6 +88,7 @@ class _Setup:
     palette: np.ndarray | None
     palette_option: list | None
     num_downs: int
+    style: tuple[str, ...] = ()
 
 
 def _palette(args, files: list[Path]) -> tuple[np.ndarray | None, list | None]:
@@ -140,7 +145,15 @@ def _setup(args) -> _Setup:
     if args.epochs_decay < 0 or args.lr <= 0 or args.lambda_l1 < 0:
         fail("--epochs-decay, --lr and --lambda-l1 must not be negative (and --lr not zero)")
     palette, palette_option = _palette(args, train_files)
-    return _Setup(train_files, val_files, palette, palette_option, num_downs)
+    style = tuple(name.strip() for name in (args.style or "").split(",") if name.strip())
+    if len(set(style)) != len(style):
+        fail("--style names a material twice")
+    if style:
+        missing = [p.name for p in train_files + val_files if not p.with_suffix(".json").is_file()]
+        if missing:
+            raise TrainingError(f"--style needs a NAME.json with each pair's style; {len(missing)} pairs have none "
+                                f"(first {missing[0]}).")
+    return _Setup(train_files, val_files, palette, palette_option, num_downs, style)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ face, so ``python -m inference --help`` does not import torch.
 from __future__ import annotations
 
 import argparse
+import json
 
 import numpy as np
 import torch
@@ -15,11 +16,15 @@ from torch import Tensor, nn
 from ..data.aligned import AlignedPairs, load_size_for
 from ..nets.pix2pix import UnetGenerator, architecture_of, init_weights, patch_discriminator
 from ..pipelines.sketch import SketchOptions, generate
+from ..pipelines.sketch_options import style_planes
 from .harness import Installation, Trainer, safetensors_bytes
 from .pix2pix import _Setup
 
 PAPER = "Isola, Zhu, Zhou, Efros. Image-to-Image Translation with Conditional Adversarial Networks. CVPR 2017."
 EVAL_PAIRS = 4  # validation pairs in the sample grid and the validation L1
+# With --style, each material's colour is withheld from this share of training pairs, so the model
+# also paints well when a person gives only some colours, or none.
+STYLE_WITHHELD = 0.25
 
 
 def _to_tensor(pixels: np.ndarray) -> Tensor:
@@ -27,12 +32,24 @@ def _to_tensor(pixels: np.ndarray) -> Tensor:
     return torch.from_numpy(np.array(pixels, copy=True)).permute(2, 0, 1).float().div_(127.5).sub_(1.0)
 
 
+def pair_style(path) -> dict[str, str]:
+    """The style written beside a pair (NAME.json: {"style": {material: "#rrggbb"}})."""
+    return json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["style"]
+
+
+def with_style(a: Tensor, style: dict[str, str], materials) -> Tensor:
+    """The input ``a`` (3, S, S) followed by the style's constant planes, as prepare() builds them."""
+    planes = torch.from_numpy(style_planes(style, materials))
+    return torch.cat([a, planes[:, None, None].expand(-1, *a.shape[1:])])
+
+
 class _PairDataset(torch.utils.data.Dataset):
     """torch Dataset over :class:`AlignedPairs`; augmentation drawn from (seed, epoch, index) so
-    results do not depend on the number of workers, and a resumed run sees the same crops."""
+    results do not depend on the number of workers, and a resumed run sees the same crops.
+    With ``materials``, each input carries its pair's style, some colours withheld."""
 
-    def __init__(self, pairs: AlignedPairs, seed: int) -> None:
-        self.pairs, self.seed, self.epoch = pairs, seed, 0
+    def __init__(self, pairs: AlignedPairs, seed: int, materials=()) -> None:
+        self.pairs, self.seed, self.epoch, self.materials = pairs, seed, 0, tuple(materials)
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -40,7 +57,12 @@ class _PairDataset(torch.utils.data.Dataset):
     def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
         rng = np.random.default_rng([self.seed, self.epoch, index])
         a, b = self.pairs.get(index, rng)
-        return _to_tensor(a), _to_tensor(b)
+        a = _to_tensor(a)
+        if self.materials:
+            style = {name: colour for name, colour in pair_style(self.pairs.files[index]).items()
+                     if name in self.materials and rng.random() >= STYLE_WITHHELD}
+            a = with_style(a, style, self.materials)
+        return a, _to_tensor(b)
 
 
 def lr_factor(epoch: int, epochs: int, epochs_decay: int) -> float:
@@ -72,27 +94,37 @@ class Pix2PixTrainer(Trainer):
         val_pairs = AlignedPairs(setup.val_files or setup.train_files[:EVAL_PAIRS], args.direction, crop, crop,
                                  False, setup.palette)
         items = [val_pairs.get(i) for i in range(min(EVAL_PAIRS, len(val_pairs)))]
-        self.val_inputs = torch.stack([_to_tensor(a) for a, _ in items])
+        self.materials = setup.style
+        self.val_inputs = torch.stack([
+            with_style(_to_tensor(a), pair_style(val_pairs.files[i]), self.materials) if self.materials else _to_tensor(a)
+            for i, (a, _) in enumerate(items)])
         self.val_targets = torch.stack([_to_tensor(b) for _, b in items])
-        self.dataset = _PairDataset(self.train_pairs, args.seed)
+        self.dataset = _PairDataset(self.train_pairs, args.seed, self.materials)
         self.adversarial = nn.BCEWithLogitsLoss()
 
     def settings(self) -> dict:
         a = self.args
         return {"ngf": a.ngf, "ndf": a.ndf, "num_downs": self.setup.num_downs, "upsample": a.upsample,
-                "input_size": a.input_size,
+                "input_size": a.input_size, "style": list(self.materials),
                 "direction": a.direction, "kind": a.kind, "batch_size": a.batch_size, "seed": a.seed}
 
     def build(self, device):
         a = self.args
         self.device = device
-        self.generator = init_weights(UnetGenerator(3, 3, num_downs=self.setup.num_downs, ngf=a.ngf, norm="batch",
-                                                    use_dropout=True, upsample=a.upsample)).to(device)
-        self.discriminator = init_weights(patch_discriminator(input_nc=6, ndf=a.ndf)).to(device)
+        self.generator = init_weights(UnetGenerator(self.input_nc, 3, num_downs=self.setup.num_downs, ngf=a.ngf,
+                                                    norm="batch", use_dropout=True, upsample=a.upsample)).to(device)
+        # The discriminator judges (input, picture) pairs, the style planes included: a picture
+        # must match the colours asked for as well as the drawing.
+        self.discriminator = init_weights(patch_discriminator(input_nc=self.input_nc + 3, ndf=a.ndf)).to(device)
         self.optimiser_g = torch.optim.Adam(self.generator.parameters(), lr=a.lr, betas=(a.beta1, 0.999))
         self.optimiser_d = torch.optim.Adam(self.discriminator.parameters(), lr=a.lr, betas=(a.beta1, 0.999))
         return ({"generator": self.generator, "discriminator": self.discriminator},
                 {"generator": self.optimiser_g, "discriminator": self.optimiser_d})
+
+    @property
+    def input_nc(self) -> int:
+        """The picture's 3 channels and 4 per style material (:func:`style_planes`)."""
+        return 3 + 4 * len(self.materials)
 
     def _loader(self, epoch: int) -> torch.utils.data.DataLoader:
         self.dataset.epoch = epoch
@@ -112,7 +144,7 @@ class Pix2PixTrainer(Trainer):
                 group["lr"] = lr
 
     def batches(self, epoch: int, start: int):
-        """(A, B) pairs of (N, 3, S, S) in [-1, 1]."""
+        """(A, B) pairs of (N, input_nc, S, S) and (N, 3, S, S) in [-1, 1]."""
         for index, batch in enumerate(self._loader(epoch)):
             if index >= start:
                 yield batch
@@ -154,13 +186,15 @@ class Pix2PixTrainer(Trainer):
     def sample_rows(self):
         """One row per validation pair: input | output | target."""
         outputs = self._outputs()
-        return [[(t + 1) / 2 for t in triple] for triple in zip(self.val_inputs, outputs, self.val_targets)]
+        return [[(t + 1) / 2 for t in triple] for triple in zip(self.val_inputs[:, :3], outputs, self.val_targets)]
 
     def installation(self, name: str) -> Installation:
         """The generator in the official key layout (float16 with --fp16-weights) and its sketch-tool facts."""
         a, setup = self.args, self.setup
         options = {"ngf": a.ngf, "num_downs": setup.num_downs, "upsample": a.upsample, "norm": "batch",
-                   "input_nc": 3, "output_nc": 3, "use_dropout": True, "kind": a.kind, "direction": a.direction}
+                   "input_nc": self.input_nc, "output_nc": 3, "use_dropout": True, "kind": a.kind, "direction": a.direction}
+        if self.materials:
+            options["style"] = list(self.materials)
         if setup.palette_option:
             options["palette"] = setup.palette_option
         return Installation(

@@ -399,3 +399,63 @@ def test_the_brush_cursor_shows_the_brush_size_as_displayed(chromium, daphne_ser
     page.mouse.move(box["x"] + box["width"] + 40, box["y"] - 20)  # off the canvas
     assert page.is_hidden("#brush-cursor")
     page.close()
+
+
+# The Colours row as the page shows it: {material: "#rrggbb" when ticked, null when the model's choice}.
+STYLE = """() => Object.fromEntries([...document.querySelectorAll('#style-materials input[type=checkbox]')].map(
+  (box) => [box.dataset.material, box.checked
+    ? document.querySelector(`#style-materials input[type=color][data-material="${box.dataset.material}"]`).value
+    : null]))"""
+# The mean colour of the picture's top fifth (the sky of a drawing that leaves it blank).
+SKY_OF_OUTPUT = """() => {
+  const img = document.getElementById('sketch-output');
+  const c = Object.assign(document.createElement('canvas'), { width: img.naturalWidth, height: img.naturalHeight });
+  const ctx = c.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const data = ctx.getImageData(0, 0, c.width, Math.floor(c.height / 5)).data;
+  const sum = [0, 0, 0];
+  for (let i = 0; i < data.length; i += 4) for (let k = 0; k < 3; k++) sum[k] += data[i + k];
+  return sum.map((v) => v / (data.length / 4));
+}"""
+
+
+def pick_colour(page, material, colour):
+    """What choosing a colour in the colour well does: its value changes and it fires "input"."""
+    page.eval_on_selector(f'#style-materials input[type=color][data-material="{material}"]',
+                          "(well, colour) => { well.value = colour; well.dispatchEvent(new Event('input')); }", colour)
+
+
+def test_colours_follow_the_example_steer_the_picture_and_stay_with_the_drawing(chromium, daphne_server):
+    page = chromium.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{daphne_server}/tools/sketch/")  # a first visit: example 0, with its scene's colours
+    response = page.request.get(f"{daphne_server}/models/landscape-paint/examples/0/")
+    scene_colours = json.loads(response.headers["x-example-style"])
+    materials = registry.get_spec("landscape-paint").options["style"]
+    page.wait_for_function("(n) => document.querySelectorAll('#style-materials input[type=color]').length === n",
+                           arg=len(materials))
+    page.wait_for_function("(expected) => JSON.stringify((" + STYLE + ")()) === JSON.stringify(expected)",
+                           arg={m: scene_colours.get(m) for m in materials})
+    seq = wait_for_new_output(page, -1)
+    drawing = page.evaluate(DRAWING)
+
+    # An orange sky, then a blue one: the picture's sky follows, the drawing and its history stay.
+    pick_colour(page, "sky", "#e08040")
+    seq = wait_for_new_output(page, seq)
+    orange = page.evaluate(SKY_OF_OUTPUT)
+    pick_colour(page, "sky", "#4080e0")
+    seq = wait_for_new_output(page, seq)
+    blue = page.evaluate(SKY_OF_OUTPUT)
+    assert blue[2] - blue[0] > orange[2] - orange[0] + 30, (orange, blue)
+    assert page.evaluate(DRAWING) == drawing
+
+    # Kept with the drawing: a reload comes back to the same colours.
+    page.wait_for_function("() => JSON.parse(localStorage.getItem('atelier.sketch.drawing'))?.style?.sky === '#4080e0'")
+    page.reload()
+    page.wait_for_function("() => (" + STYLE + ")().sky === '#4080e0'")
+    seq = wait_for_new_output(page, -1)
+
+    page.click("#style-auto")  # every colour back to the model's choice
+    assert page.evaluate(STYLE) == {m: None for m in materials}
+    wait_for_new_output(page, seq)
+    assert page.evaluate(DRAWING) == drawing
+    page.close()

@@ -32,8 +32,11 @@ def test_the_same_seed_draws_the_same_scene_and_another_seed_another():
 
 def test_files_are_written_in_the_official_layout_with_a_left_of_b(dataset):
     for kind in ("paint", "sketch"):
-        assert sorted(p.name for p in (dataset / kind / "train").iterdir()) == [f"{i:05d}.png" for i in range(4)]
-        assert sorted(p.name for p in (dataset / kind / "val").iterdir()) == ["00000.png", "00001.png"]
+        # Each pair with its scene's style beside it (test_sketch_style.py).
+        assert sorted(p.name for p in (dataset / kind / "train").iterdir()) == [
+            f"{i:05d}{suffix}" for i in range(4) for suffix in (".json", ".png")]
+        assert sorted(p.name for p in (dataset / kind / "val").iterdir()) == [
+            "00000.json", "00000.png", "00001.json", "00001.png"]
         assert Image.open(dataset / kind / "train" / "00000.png").size == (2 * SIZE, SIZE)
     # Both kinds of the same seed share the picture (B) and differ in the drawing (A).
     paint_a, paint_b = _halves(dataset / "paint" / "train" / "00001.png")
@@ -68,7 +71,7 @@ def test_the_palette_names_every_label_once_with_distinct_colours():
 
 
 def test_sketches_are_mostly_white_with_dark_lines(dataset):
-    for path in sorted((dataset / "sketch" / "train").iterdir()):
+    for path in sorted((dataset / "sketch" / "train").glob("*.png")):
         drawing, _ = _halves(path)
         grey = drawing.mean(axis=2)
         assert (grey > 200).mean() > 0.7
@@ -88,7 +91,7 @@ def test_pictures_look_like_landscapes_sky_above_ground():
 
 def test_the_command_line_writes_a_data_set(tmp_path, capsys):
     assert main(["--out", str(tmp_path), "--kind", "sketch", "--count", "2", "--val", "1", "--size", "32", "--seed", "4"]) == 0
-    assert len(list((tmp_path / "train").iterdir())) == 2 and len(list((tmp_path / "val").iterdir())) == 1
+    assert len(list((tmp_path / "train").glob("*.png"))) == 2 and len(list((tmp_path / "val").glob("*.png"))) == 1
     assert "2 training and 1 validation pairs" in capsys.readouterr().err
 
 

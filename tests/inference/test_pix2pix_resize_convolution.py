@@ -44,7 +44,8 @@ def test_the_builder_makes_a_u_net_without_transposed_convolutions():
 def test_its_files_are_recognised_and_never_load_into_the_official_layout():
     state = build_net(_resize_spec()).state_dict()
     assert "model.model.3.conv.weight" in state and "model.model.3.weight" not in state
-    assert generator_shape(state) == {"input_nc": 3, "output_nc": 3, "ngf": 16, "num_downs": 6, "norm": "batch",
+    # The bundled entry's 3 drawing channels and 16 style planes (test_sketch_style.py).
+    assert generator_shape(state) == {"input_nc": 19, "output_nc": 3, "ngf": 16, "num_downs": 6, "norm": "batch",
                                       "upsample": "resize"}
     # Whatever the record says, the file decides (as for official files).
     loaded = net_from_state_dict(get_spec("edges2shoes"), state)

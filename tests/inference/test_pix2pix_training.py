@@ -68,7 +68,7 @@ def test_the_installed_model_is_in_the_registry_and_draws(trained, models, monke
     assert spec.options["palette"][0] == {"name": "sky", "color": "#64b4f0"}
     assert "tiny-landscapes" in [s.name for s in specs_for_task("sketch")]
 
-    pair = Image.open(sorted((data / "val").iterdir())[0])
+    pair = Image.open(sorted((data / "val").glob("*.png"))[0])
     picture = render(pair, load_nets(spec, device="cpu"), SketchOptions(dropout=False))
     target = np.asarray(pair)[:, SIZE:].astype(float)
     assert picture.size == (SIZE, SIZE)

@@ -112,14 +112,32 @@ def test_a_second_model_into_the_same_folder_writes_its_own_outputs(drawings, we
 def test_help_documents_every_option_with_examples(tmp_path):
     result = _cli("sketch", "--help", models_dir=tmp_path)
     assert result.returncode == 0
-    for option in ("--out", "--model", "--weights", "--direction", "--norm", "--dropout", "--no-dropout", "--seed",
+    for option in ("--out", "--model", "--weights", "--direction", "--norm", "--dropout", "--no-dropout", "--seed", "--colour",
                    "--device", "--format", "--quality", "--overwrite", "--max-megapixels"):
         assert option in result.stdout, option
     assert "examples:" in result.stdout and "landscape-paint" in result.stdout and "edges2shoes" in result.stdout
     assert "sketch" in _cli("--help", models_dir=tmp_path).stdout
 
 
+def test_colours_reach_a_style_model_and_are_checked(drawings, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ATELIER_MODELS_DIR", str(tmp_path / "models"))
+    skies = {}
+    for colour in ("#e08040", "#4080e0"):
+        out = tmp_path / colour[1:]
+        assert main(["sketch", str(drawings / "lake.png"), "--out", str(out), "--model", "landscape-paint",
+                     "--no-dropout", "--colour", f"sky={colour}"]) == 0
+        picture = np.asarray(Image.open(out / "lake.landscape-paint.png")).astype(float)
+        skies[colour] = picture[:40].mean(axis=(0, 1))
+        expected = render(render_scene(1, 256).label_map, load_nets(get_spec("landscape-paint"), device="cpu"),
+                          SketchOptions(dropout=False, style={"sky": colour}))
+        assert np.array_equal(picture, np.asarray(expected).astype(float))  # the pipeline's picture
+    orange, blue = skies["#e08040"], skies["#4080e0"]
+    assert blue[2] - blue[0] > orange[2] - orange[0] + 30
+
+
 @pytest.mark.parametrize("args, message", [
+    (["{drawing}", "--out", "x", "--model", "landscape-paint", "--colour", "lava=#ff0000"], "no colour for 'lava'"),
+    (["{drawing}", "--out", "x", "--model", "landscape-paint", "--colour", "sky=orange"], "#rrggbb"),
     (["missing.png", "--out", "x"], "does not exist"),
     (["{drawing}", "--out", "x", "--norm", "train"], "invalid choice"),
     (["{drawing}", "--out", "x", "--direction", "up"], "invalid choice"),

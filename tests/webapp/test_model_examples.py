@@ -35,6 +35,22 @@ def test_the_bundled_models_examples_are_drawings_of_their_kind(client):
     assert "max-age" in response["Cache-Control"]
 
 
+def test_a_style_model_s_example_says_its_scene_s_colours(client):
+    import json
+
+    from inference.data.landscapes import example_scene
+    from inference.data.palette import STYLE_MATERIALS
+
+    for name, kind in (("landscape-paint", "paint"), ("landscape-sketch", "sketch")):
+        style = json.loads(example(client, name, 4)["X-Example-Style"])
+        scene = example_scene(kind, 4, 256).style
+        materials = get_spec(name).options["style"]  # only the colours this model takes
+        assert style == {m: scene[m] for m in materials if m in scene} and "sky" in style
+        assert set(materials) <= set(STYLE_MATERIALS)
+    assert "horizon" not in get_spec("landscape-paint").options["style"]
+    assert "X-Example-Style" not in example(client, "prsr-faces", 4)
+
+
 def test_the_bundled_face_model_has_example_faces(client):
     response = example(client, "prsr-faces", 0)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"

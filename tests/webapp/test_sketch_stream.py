@@ -220,3 +220,34 @@ def test_a_frame_the_worker_does_not_answer_in_time_is_reported_and_the_stream_g
     first, second = scenario()
     assert first["seq"] == 1 and "timed out" in first["message"] and first["retry"] is True
     assert second["seq"] == 2  # the pending frame was sent on, and timed out in its turn
+
+
+@pytest.mark.usefixtures("live_worker", "patient")
+def test_colours_are_a_setting_the_picture_follows():
+    """The demo models take style colours: a config with other colours, same drawing, another picture;
+    colours the model does not know are refused with a message and the socket goes on."""
+    import numpy as np
+
+    async def picture(ws, seq, style) -> np.ndarray:
+        await ws.send_to(text_data=json.dumps({"type": "config", "model": MODEL, "dropout": False, "style": style}))
+        reply = json.loads(await ws.receive_from())
+        assert reply["type"] == "config" and reply["options"]["style"] == style, reply
+        await ws.send_to(bytes_data=frame(seq, drawing(0)))
+        (header, image), = await answers_until(ws, seq)
+        return np.asarray(Image.open(io.BytesIO(image)).convert("RGB")).astype(float)
+
+    @async_to_sync
+    async def scenario():
+        ws = socket()
+        assert (await ws.connect())[0]
+        dusk = await picture(ws, 1, {"sky": "#c87850", "grass": "#3c4a20"})
+        noon = await picture(ws, 2, {"sky": "#5a8ce6", "grass": "#78b040"})
+        await ws.send_to(text_data=json.dumps({"type": "config", "model": MODEL, "style": {"lava": "#ff0000"}}))
+        refused = json.loads(await ws.receive_from())
+        await ws.disconnect()
+        return dusk, noon, refused
+
+    dusk, noon, refused = scenario()
+    top = slice(0, 40)  # above the drawing's lines: sky
+    assert noon[top, :, 2].mean() - noon[top, :, 0].mean() > dusk[top, :, 2].mean() - dusk[top, :, 0].mean() + 20
+    assert refused["type"] == "error" and "lava" in refused["message"]

@@ -142,6 +142,7 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "dropout": Setting("Dropout"),
         "direction": Setting("Direction", _choice({"AtoB": "A → B", "BtoA": "B → A"})),
         "seed": Setting("Seed"),
+        "style": Setting("Colours"),  # "sky #7ea7dc, water #3c6e8c"; none given: not shown
     },
     "stylize": {
         "model": Setting("Model", _hidden),  # the same as the job's model, shown as such

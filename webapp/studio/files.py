@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from PIL import Image
 
-from inference.examples import example_image
+from inference.examples import example_input
 from inference.images import encode_image
 from inference.registry import get_spec
 
@@ -44,11 +44,13 @@ def download_stem(original_name: str, tool: str) -> str:
 
 
 @functools.lru_cache(maxsize=128)
-def example_png(name: str, index: int) -> bytes:
-    """Example input ``index`` of model ``name`` (inference/examples.py) as PNG; InferenceError when it has none.
+def example_png(name: str, index: int) -> tuple[bytes, dict[str, str]]:
+    """Example input ``index`` of model ``name`` (inference/examples.py) as PNG, and its style;
+    InferenceError when it has none.
 
     Drawing one takes a good part of a second, so each is made once per process.
     """
+    example = example_input(get_spec(name), index)
     encoded = io.BytesIO()
-    example_image(get_spec(name), index).save(encoded, format="PNG")
-    return encoded.getvalue()
+    example.image.save(encoded, format="PNG")
+    return encoded.getvalue(), example.style

@@ -27,7 +27,9 @@ Anything else is answered with an error.
 
 /ws/sketch/ (SketchConsumer)
   client -> server  text {"type": "config", "model": name, "dropout": bool, "norm": "official"|"eval",
-                          "seed": int|null}
+                          "seed": int|null, "style"?: {material: "#rrggbb"}}
+                    ("style": a style-conditioned model's colours, for materials its spec's
+                    options["style"] lists; a material left out is the model's choice)
                     binary {"seq": n} + PNG/WebP drawing at the model's input size
   server -> client  text {"type": "config", "model", "input_size", "kind", "palette", "options"}
                     binary {"seq", "server_ms", "forward_ms", "batch", "dropped", "model", "ms"} + JPEG

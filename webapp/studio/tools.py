@@ -13,6 +13,7 @@ from inference.images import ImageHeader, LoadedImage, black_and_white, inspect_
 from inference.pipelines.colorize_options import check_gamut
 from inference.pipelines.edit_options import EditOptions, strokes_from_json
 from inference.pipelines.hints import parse_hints
+from inference.pipelines.sketch_options import check_style
 from inference.pipelines.upscale_options import check_output_size, is_sampler
 from inference.registry import ModelSpec, get_spec, specs_for_task
 
@@ -135,7 +136,23 @@ def sketch_options(data: dict) -> dict:
             raise InferenceError("seed must be a whole number.") from None
         if not 0 <= seed < 2**31:
             raise InferenceError("seed must be between 0 and 2147483647.")
-    return {"norm": norm, "dropout": bool(dropout), "direction": direction, "seed": seed}
+    # The colours of a style-conditioned model: an object on the socket, its JSON in a form; checked
+    # against the materials the model knows (an unknown model is the model check's to refuse).
+    style = data.get("style") or {}
+    if isinstance(style, str):
+        try:
+            style = json.loads(style)
+        except ValueError:
+            raise InferenceError('style must map materials to colours, like {"sky": "#88aadd"}.') from None
+    try:
+        materials = get_spec(str(data.get("model") or "")).options.get("style") or ()
+    except InferenceError:
+        materials = None
+    options = {"norm": norm, "dropout": bool(dropout), "direction": direction, "seed": seed}
+    style = check_style(style, materials)
+    if style:  # kept only when given: jobs and gallery settings of other models stay as they were
+        options["style"] = style
+    return options
 
 
 def _sketch_prepare(loaded: LoadedImage) -> tuple[Image.Image, str]:

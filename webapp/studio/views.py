@@ -314,12 +314,16 @@ def model_style_thumbnail(request: HttpRequest, name: str, index: int) -> HttpRe
 
 @require_GET
 def model_example(request: HttpRequest, name: str, index: int) -> HttpResponse:
-    """One of a model's example inputs (inference/examples.py), as PNG: the pages' "Example" buttons."""
+    """One of a model's example inputs (inference/examples.py), as PNG: the pages' "Example" buttons.
+    A style-conditioned model's example says its scene's colours in X-Example-Style (JSON)."""
     try:  # an unknown model, one without examples, a number out of range
-        png = example_png(name, index)
+        png, style = example_png(name, index)
     except InferenceError as exc:
         raise Http404(str(exc)) from None
     response = HttpResponse(png, content_type="image/png")
+    materials = get_spec(name).options.get("style") or ()
+    if style and materials:  # the scene's colours this model takes
+        response["X-Example-Style"] = json.dumps({m: style[m] for m in materials if m in style})
     response["Cache-Control"] = "public, max-age=86400"  # the same model and number, the same picture
     return response
 

@@ -30,6 +30,8 @@ const inputOf = (name) => {
 };
 // The address of a model's first example drawing ("" when it has none).
 const examplesOf = (name) => optionOf(name)?.dataset.examples || "";
+// The materials whose colours a style-conditioned model takes ([] for other models).
+const materialsOf = (name) => (optionOf(name)?.dataset.style || "").split(" ").filter(Boolean);
 // A drawing made for one model means the same to another when both take the same kind of
 // input (and, for label maps, the same labels in the same colours).
 const sameInput = (a, b) => Boolean(a && b && a.kind === b.kind && (a.kind !== "label_map" || a.palette === b.palette));
@@ -44,15 +46,19 @@ let askedModel = select.value;
 let swapExample = false;  // the model change under way replaces an untouched example (modelChosen)
 
 // The drawing outlives a reload or a visit elsewhere: this browser keeps the last one (as a
-// picture, with its model) and the page starts from it, as one step that Undo takes away.
+// picture, with its model and colours) and the page starts from it, as one step that Undo takes away.
 const KEPT = "atelier.sketch.drawing";
 let keepTimer = null;
 function keepSoon() {
   clearTimeout(keepTimer);
   keepTimer = setTimeout(() => {
     try {
-      if (canvas.blank) localStorage.removeItem(KEPT);
-      else localStorage.setItem(KEPT, JSON.stringify({ model: canvasModel, png: canvas.canvas.toDataURL("image/png") }));
+      if (canvas.blank) {
+        localStorage.removeItem(KEPT);
+      } else {
+        const png = canvas.canvas.toDataURL("image/png");
+        localStorage.setItem(KEPT, JSON.stringify({ model: canvasModel, style, png }));
+      }
     } catch { /* storage full or switched off: the drawing is simply not kept */ }
   }, 400);
 }
@@ -68,6 +74,7 @@ if (keptModel) select.value = askedModel = keptModel;
 const STARTED = "atelier.sketch.started";
 function startDrawing(model) {
   if (keptModel && sameInput(inputOf(keptModel), inputOf(model))) {
+    if (kept.style) useStyle(kept.style);
     openImage(kept.png);
     return;
   }
@@ -102,6 +109,7 @@ function useModel(config) {
   else if (clear && swapExample && examplesOf(config.model)) loadExample();
   swapExample = false;
   renderPalette(labels ? palette : []);
+  renderStyle();
   if (!labels && ["rect", "fill"].includes(canvas.tool)) selectTool("pen");
 }
 
@@ -141,8 +149,13 @@ const nextExample = exampleCycle(Number($("example").dataset.count));
 
 async function loadExample() {
   const example = await nextExample(examplesOf(canvasModel));
-  if (example) await openPicture(example.blob, { example: true });
-  else showError("The example could not be loaded; try again.");
+  if (!example) {
+    showError("The example could not be loaded; try again.");
+    return;
+  }
+  // A style-conditioned model is given the example scene's colours too, so it paints that scene.
+  if (example.style) useStyle(example.style);
+  await openPicture(example.blob, { example: true });
 }
 
 async function openPicture(blob, options) {
@@ -181,13 +194,63 @@ function showError(message) {
 }
 
 function options() {
+  const materials = materialsOf(askedModel);
   return {
     model: askedModel,
     dropout: $("dropout").checked,
     norm: $("norm").value,
     seed: $("dropout").checked ? Number($("variation").dataset.seed || 0) : null,
+    style: Object.fromEntries(Object.entries(style).filter(([material]) => materials.includes(material))),
   };
 }
+
+// A style-conditioned model's colours ("Colours"): the colour asked for each material it knows,
+// as a person picks them or an example brings them; an unticked material is the model's choice.
+// Like every setting, a change goes to the server as a new config and never touches the drawing.
+let style = {};  // material -> "#rrggbb"
+// What an unticked colour well starts at: a plain daylight colour for each landscape material.
+const STARTING_COLOURS = {
+  sky: "#7ea7dc", horizon: "#b7cde6", cloud: "#eeeff4", mountain: "#7b7b8c", water: "#3c6e8c", grass: "#5b8a3a",
+};
+
+function renderStyle() {
+  const materials = materialsOf(canvasModel);
+  $("style-colours").hidden = !materials.length;
+  $("style-materials").replaceChildren(...materials.map((material) => {
+    const label = Object.assign(document.createElement("label"), { className: "style-colour" });
+    const given = Object.assign(document.createElement("input"), { type: "checkbox", checked: material in style });
+    const colour = Object.assign(document.createElement("input"), {
+      type: "color", value: style[material] || STARTING_COLOURS[material] || "#808080",
+    });
+    colour.setAttribute("aria-label", `${material} colour`);
+    given.dataset.material = colour.dataset.material = material;
+    given.addEventListener("change", () => {
+      if (given.checked) style[material] = colour.value;
+      else delete style[material];
+      styleChanged();
+    });
+    colour.addEventListener("input", () => {
+      given.checked = true;
+      style[material] = colour.value;
+      styleChanged();
+    });
+    label.append(given, material, colour);
+    return label;
+  }));
+}
+
+function useStyle(colours) {
+  style = { ...colours };
+  renderStyle();
+  styleChanged();
+}
+
+function styleChanged() {
+  keepSoon();
+  if (canvasModel !== null) reconfigure();
+}
+
+$("style-auto").addEventListener("click", () => useStyle({}));
 
 function renderPalette(entries) {
   const root = $("palette");
@@ -342,7 +405,9 @@ if (saveButton) {
     canvas.canvas.toBlob(async (blob) => {
       const body = new FormData();
       const opts = options();
-      for (const [k, v] of Object.entries(opts)) if (v !== null) body.append(k, String(v));
+      for (const [k, v] of Object.entries(opts)) {
+        if (v !== null) body.append(k, typeof v === "object" ? JSON.stringify(v) : String(v));
+      }
       body.append("images", blob, "sketch.png");
       saveState.textContent = "saving…";
       const response = await fetch(saveButton.dataset.url, { method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
