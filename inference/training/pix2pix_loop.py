@@ -50,6 +50,8 @@ class _PairDataset(torch.utils.data.Dataset):
 
     def __init__(self, pairs: AlignedPairs, seed: int, materials=()) -> None:
         self.pairs, self.seed, self.epoch, self.materials = pairs, seed, 0, tuple(materials)
+        # Read once, not once per pair and epoch.
+        self.styles = [pair_style(path) for path in pairs.files] if self.materials else []
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -59,7 +61,7 @@ class _PairDataset(torch.utils.data.Dataset):
         a, b = self.pairs.get(index, rng)
         a = _to_tensor(a)
         if self.materials:
-            style = {name: colour for name, colour in pair_style(self.pairs.files[index]).items()
+            style = {name: colour for name, colour in self.styles[index].items()
                      if name in self.materials and rng.random() >= STYLE_WITHHELD}
             a = with_style(a, style, self.materials)
         return a, _to_tensor(b)

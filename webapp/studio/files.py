@@ -45,12 +45,14 @@ def download_stem(original_name: str, tool: str) -> str:
 
 @functools.lru_cache(maxsize=128)
 def example_png(name: str, index: int) -> tuple[bytes, dict[str, str]]:
-    """Example input ``index`` of model ``name`` (inference/examples.py) as PNG, and its style;
-    InferenceError when it has none.
+    """Example input ``index`` of model ``name`` (inference/examples.py) as PNG, and the colours of its
+    scene that the model takes ({} for a model without colours); InferenceError when it has none.
 
     Drawing one takes a good part of a second, so each is made once per process.
     """
-    example = example_input(get_spec(name), index)
+    spec = get_spec(name)
+    example = example_input(spec, index)
     encoded = io.BytesIO()
     example.image.save(encoded, format="PNG")
-    return encoded.getvalue(), example.style
+    materials = spec.options.get("style") or ()
+    return encoded.getvalue(), {m: example.style[m] for m in materials if m in example.style}

@@ -321,9 +321,8 @@ def model_example(request: HttpRequest, name: str, index: int) -> HttpResponse:
     except InferenceError as exc:
         raise Http404(str(exc)) from None
     response = HttpResponse(png, content_type="image/png")
-    materials = get_spec(name).options.get("style") or ()
-    if style and materials:  # the scene's colours this model takes
-        response["X-Example-Style"] = json.dumps({m: style[m] for m in materials if m in style})
+    if style:
+        response["X-Example-Style"] = json.dumps(style)
     response["Cache-Control"] = "public, max-age=86400"  # the same model and number, the same picture
     return response
 
